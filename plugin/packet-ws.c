@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * packet-ws.c: WebSocket frames found in raw TCP, with or without the HTTP handshake.
+ *
+ * Implements RFC 6455 section 5 (framing), 5.3 (masking), 5.5 (control frames),
+ * 7.4 (close status codes) and 8.1 (UTF-8 text). All frame logic lives in core/;
+ * this file maps its results to the protocol tree, expert infos and columns.
+ *
+ * Limitations (this version):
+ *  - fragmented messages are shown frame by frame, not reassembled;
+ *  - permessage-deflate payloads (RSV1) are shown compressed;
+ *  - frames larger than the reassembly limit preference are shown segment by segment.
+ */
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/expert.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include <inttypes.h>
+
+#include "compat.h"
+#include "core/wsc_frame.h"
+#include "core/wsc_heur.h"
+#include "core/wsc_mask.h"
+#include "core/wsc_utf8.h"
+
+void proto_register_ws(void);
+void proto_reg_handoff_ws(void);
+
+static int proto_ws = -1;
+
+static int hf_ws_fin = -1;
+static int hf_ws_rsv = -1;
+static int hf_ws_rsv1 = -1;
+static int hf_ws_rsv2 = -1;
+static int hf_ws_rsv3 = -1;
+static int hf_ws_opcode = -1;
+static int hf_ws_mask = -1;
+static int hf_ws_len7 = -1;
+static int hf_ws_len16 = -1;
+static int hf_ws_len64 = -1;
+static int hf_ws_payload_length = -1;
+static int hf_ws_masking_key = -1;
+static int hf_ws_masked_payload = -1;
+static int hf_ws_payload = -1;
+static int hf_ws_text = -1;
+static int hf_ws_close_code = -1;
+static int hf_ws_close_reason = -1;
+static int hf_ws_frame_length = -1;
+static int hf_ws_continued = -1;
+static int hf_ws_continued_offset = -1;
+static int hf_ws_continued_frame = -1;
+static int hf_ws_heur_evidence = -1;
+static int hf_ws_heur_score = -1;
+
+static gint ett_ws = WS_ETT_INIT;
+static gint ett_ws_len = WS_ETT_INIT;
+static gint ett_ws_payload = WS_ETT_INIT;
+static gint ett_ws_close = WS_ETT_INIT;
+
+static expert_field ei_ws_rsv = EI_INIT;
+static expert_field ei_ws_reserved_opcode = EI_INIT;
+static expert_field ei_ws_control_fragmented = EI_INIT;
+static expert_field ei_ws_control_too_long = EI_INIT;
+static expert_field ei_ws_non_minimal_len = EI_INIT;
+static expert_field ei_ws_len64_msb = EI_INIT;
+static expert_field ei_ws_too_large = EI_INIT;
+static expert_field ei_ws_truncated = EI_INIT;
+static expert_field ei_ws_bad_utf8 = EI_INIT;
+static expert_field ei_ws_close_one_byte = EI_INIT;
+static expert_field ei_ws_close_bad_code = EI_INIT;
+static expert_field ei_ws_mask_direction = EI_INIT;
+static expert_field ei_ws_compressed = EI_INIT;
+
+static dissector_handle_t ws_handle;
+static dissector_handle_t text_lines_handle;
+static dissector_handle_t data_handle;
+
+/* Preferences */
+static gboolean ws_pref_desegment = TRUE;
+static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
+static guint ws_pref_claim_score = 4;
+
+#define WS_MIN_WEAK_SCORE 2
+
+static const value_string ws_opcode_vals[] = {
+    { WSC_OP_CONTINUATION, "Continuation" },
+    { WSC_OP_TEXT, "Text" },
+    { WSC_OP_BINARY, "Binary" },
+    { WSC_OP_CLOSE, "Close" },
+    { WSC_OP_PING, "Ping" },
+    { WSC_OP_PONG, "Pong" },
+    { 0, NULL }
+};
+
+/* IANA "WebSocket Close Code Number Registry". */
+static const value_string ws_close_code_vals[] = {
+    { 1000, "Normal Closure" },
+    { 1001, "Going Away" },
+    { 1002, "Protocol Error" },
+    { 1003, "Unsupported Data" },
+    { 1004, "Reserved" },
+    { 1005, "No Status Received" },
+    { 1006, "Abnormal Closure" },
+    { 1007, "Invalid Frame Payload Data" },
+    { 1008, "Policy Violation" },
+    { 1009, "Message Too Big" },
+    { 1010, "Mandatory Extension" },
+    { 1011, "Internal Error" },
+    { 1012, "Service Restart" },
+    { 1013, "Try Again Later" },
+    { 1014, "Bad Gateway" },
+    { 1015, "TLS Handshake" },
+    { 0, NULL }
+};
+
+/* Payload of an oversized frame that continues in later segments of one direction. */
+typedef struct {
+    guint64 remaining;   /* payload bytes still to come */
+    guint64 payload_pos; /* payload offset of the next byte */
+    guint64 payload_len;
+    guint32 start_frame;
+    guint8 key[4];
+    guint8 masked;
+    guint8 opcode;
+} ws_pending_t;
+
+/* Conversation state, written on the first pass only. */
+typedef struct {
+    address addr0;       /* sender of direction 0 */
+    guint32 port0;
+    int masked[2];       /* mask bit seen per direction, -1 until known */
+    ws_pending_t pending[2];
+    int score;           /* heuristic evidence gathered so far */
+    gboolean claimed;
+    guint32 claim_frame;
+    const char *evidence;
+} ws_conv_t;
+
+/* Per-packet facts, keyed by tvb_raw_offset() of the TCP payload handed to us. */
+typedef struct {
+    ws_pending_t cont;   /* bytes at the start that continue an oversized frame */
+    guint32 cont_len;
+    const char *evidence;/* set when the heuristic accepted this packet */
+    int score;
+} ws_pkt_t;
+
+/* Passed through tcp_dissect_pdus to the PDU callbacks. */
+typedef struct {
+    ws_conv_t *conv;
+    int dir;
+    const ws_pkt_t *evidence; /* heuristic verdict still to show, in the first frame's tree */
+} ws_ctx_t;
+
+static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
+
+    if (!st && create) {
+        st = wmem_new0(wmem_file_scope(), ws_conv_t);
+        copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
+        st->port0 = pinfo->srcport;
+        st->masked[0] = st->masked[1] = -1;
+        conversation_add_proto_data(conv, proto_ws, st);
+    }
+    return st;
+}
+
+static int ws_direction(const ws_conv_t *st, packet_info *pinfo)
+{
+    return (addresses_equal(&st->addr0, &pinfo->src) && st->port0 == pinfo->srcport) ? 0 : 1;
+}
+
+static ws_pkt_t *ws_pkt_get(packet_info *pinfo, tvbuff_t *tvb, gboolean create)
+{
+    guint32 key = (guint32)tvb_raw_offset(tvb);
+    ws_pkt_t *pkt = (ws_pkt_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
+
+    if (!pkt && create) {
+        pkt = wmem_new0(wmem_file_scope(), ws_pkt_t);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, key, pkt);
+    }
+    return pkt;
+}
+
+/* Reads up to WSC_MAX_HEADER_LEN bytes and parses them; never throws. */
+static int ws_parse_tvb_header(tvbuff_t *tvb, int offset, wsc_frame_header *hdr)
+{
+    guint8 hb[WSC_MAX_HEADER_LEN];
+    gint avail = tvb_captured_length_remaining(tvb, offset);
+    size_t n;
+
+    if (avail <= 0)
+        return WSC_PARSE_NEED_MORE;
+    n = (size_t)MIN((guint)avail, WSC_MAX_HEADER_LEN);
+    tvb_memcpy(tvb, hb, offset, n);
+    return wsc_frame_parse_header(hb, n, hdr, NULL);
+}
+
+/* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
+static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+{
+    wsc_frame_header hdr;
+    int rc = ws_parse_tvb_header(tvb, offset, &hdr);
+    guint64 total;
+    guint remaining = (guint)tvb_reported_length_remaining(tvb, offset);
+
+    if (rc == WSC_PARSE_NEED_MORE)
+        return 0;
+    if (rc < 0)
+        /* No length can be trusted: the rest of the data is one bad frame. */
+        return remaining;
+    total = wsc_frame_total_len(&hdr);
+    if (total > ws_pref_max_reassembly)
+        /* Too big to reassemble: take what this segment has, follow the rest in ws_pending_t. */
+        return MAX(remaining, (guint)hdr.header_len);
+    return (guint)total;
+}
+
+static void ws_add_info(packet_info *pinfo, const wsc_frame_header *hdr)
+{
+    const char *name = wsc_opcode_name(hdr->opcode);
+
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "%s%s%s%s len=%" PRIu64,
+                        name ? name : "Reserved",
+                        hdr->fin ? " [FIN]" : "",
+                        (hdr->rsv & 0x4u) ? " [RSV1]" : "",
+                        hdr->masked ? " [MASKED]" : "",
+                        hdr->payload_len);
+}
+
+static void ws_add_violations(packet_info *pinfo, proto_item *ti, unsigned v)
+{
+    if (v & (WSC_V_RSV1 | WSC_V_RSV23 | WSC_V_RSV1_ON_CONTROL))
+        expert_add_info(pinfo, ti, &ei_ws_rsv);
+    if (v & WSC_V_RESERVED_OPCODE)
+        expert_add_info(pinfo, ti, &ei_ws_reserved_opcode);
+    if (v & WSC_V_CONTROL_FRAGMENTED)
+        expert_add_info(pinfo, ti, &ei_ws_control_fragmented);
+    if (v & WSC_V_CONTROL_TOO_LONG)
+        expert_add_info(pinfo, ti, &ei_ws_control_too_long);
+    if (v & WSC_V_NON_MINIMAL_LEN)
+        expert_add_info(pinfo, ti, &ei_ws_non_minimal_len);
+}
+
+/*
+ * Returns a tvb with the unmasked bytes of a payload piece. payload_pos is the
+ * offset of the piece inside the frame's payload (it selects the key phase).
+ */
+static tvbuff_t *ws_unmasked_tvb(tvbuff_t *tvb, packet_info *pinfo, int offset, guint len,
+                                 gboolean masked, const guint8 key[4], guint64 payload_pos)
+{
+    guint8 *buf;
+    tvbuff_t *utvb;
+
+    if (!masked)
+        return tvb_new_subset_length(tvb, offset, len);
+    buf = (guint8 *)wmem_alloc(pinfo->pool, MAX(len, 1));
+    if (len)
+        wsc_unmask(buf, tvb_get_ptr(tvb, offset, len), len, key, payload_pos);
+    utvb = tvb_new_child_real_data(tvb, buf, len, len);
+    add_new_data_source(pinfo, utvb, "Unmasked payload");
+    return utvb;
+}
+
+static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
+                            proto_item *pi, guint len, gboolean complete)
+{
+    wsc_utf8 u;
+    const guint8 *p = tvb_get_ptr(ptvb, 0, len);
+
+    proto_tree_add_item(ws_tree, hf_ws_text, ptvb, 0, len, ENC_UTF_8);
+    wsc_utf8_init(&u);
+    if (!wsc_utf8_feed(&u, p, len))
+        expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
+                               "Text is not valid UTF-8: first bad byte at payload offset %" PRIu64,
+                               u.error_offset);
+    else if (complete && !wsc_utf8_complete(&u))
+        expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
+                               "Text is not valid UTF-8: truncated character at payload offset %" PRIu64,
+                               u.char_start);
+    if (len > 0 && text_lines_handle)
+        call_dissector(text_lines_handle, ptvb, pinfo, tree);
+}
+
+static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_tree, proto_item *pi, guint len)
+{
+    proto_item *ci;
+    guint32 code;
+    uint64_t bad;
+
+    if (len == 0)
+        return;
+    if (len == 1) {
+        /* RFC 6455 5.5.1: a body, if present, starts with a 2-byte code. */
+        expert_add_info(pinfo, pi, &ei_ws_close_one_byte);
+        return;
+    }
+    ci = proto_tree_add_item_ret_uint(ws_tree, hf_ws_close_code, ptvb, 0, 2, ENC_BIG_ENDIAN, &code);
+    if (!wsc_close_code_valid((guint16)code))
+        expert_add_info_format(pinfo, ci, &ei_ws_close_bad_code,
+                               "Close code %u must not be sent on the wire (RFC 6455 7.4)", code);
+    col_append_fstr(pinfo->cinfo, COL_INFO, " code=%u", code);
+    if (len > 2) {
+        proto_item *ri = proto_tree_add_item(ws_tree, hf_ws_close_reason, ptvb, 2, len - 2, ENC_UTF_8);
+        if (!wsc_utf8_validate(tvb_get_ptr(ptvb, 2, len - 2), len - 2, &bad))
+            expert_add_info_format(pinfo, ri, &ei_ws_bad_utf8,
+                                   "Close reason is not valid UTF-8: first bad byte at reason offset %" PRIu64, bad);
+    }
+}
+
+/* Dissects one frame, or the part of an oversized frame held by this segment. */
+static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    ws_ctx_t *ctx = (ws_ctx_t *)data;
+    wsc_frame_header hdr;
+    int rc = ws_parse_tvb_header(tvb, 0, &hdr);
+    proto_item *ti, *pi, *li;
+    proto_tree *ws_tree, *len_tree;
+    guint reported = tvb_reported_length(tvb);
+    guint captured = tvb_captured_length(tvb);
+    guint64 total;
+    guint visible;
+    unsigned violations;
+    tvbuff_t *ptvb;
+    gboolean whole;
+
+    ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
+    ws_tree = proto_item_add_subtree(ti, ett_ws);
+    if (ctx && ctx->evidence) {
+        pi = proto_tree_add_string(ws_tree, hf_ws_heur_evidence, tvb, 0, 0, ctx->evidence->evidence);
+        proto_item_set_generated(pi);
+        pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->evidence->score);
+        proto_item_set_generated(pi);
+        ctx->evidence = NULL;
+    }
+
+    if (rc <= 0) {
+        /* Either the 64-bit length has its top bit set or the header is cut short. */
+        proto_tree_add_item(ws_tree, hf_ws_fin, tvb, 0, 1, ENC_NA);
+        proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
+        if (rc == WSC_PARSE_ERR_LEN64_MSB) {
+            li = proto_tree_add_item(ws_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
+            expert_add_info(pinfo, li, &ei_ws_len64_msb);
+            col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Invalid frame (64-bit length with top bit set)");
+        } else {
+            expert_add_info(pinfo, ti, &ei_ws_truncated);
+            col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Truncated frame header");
+        }
+        return captured;
+    }
+
+    ws_add_info(pinfo, &hdr);
+    proto_item_append_text(ti, ", %s%s%s len=%" PRIu64,
+                           wsc_opcode_name(hdr.opcode) ? wsc_opcode_name(hdr.opcode) : "Reserved",
+                           hdr.fin ? " [FIN]" : "", hdr.masked ? " [MASKED]" : "", hdr.payload_len);
+
+    proto_tree_add_item(ws_tree, hf_ws_fin, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_rsv, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_rsv1, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_rsv2, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_rsv3, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_mask, tvb, 1, 1, ENC_NA);
+    li = proto_tree_add_uint64(ws_tree, hf_ws_payload_length, tvb, 1, hdr.header_len - 1 - (hdr.masked ? 4 : 0),
+                               hdr.payload_len);
+    len_tree = proto_item_add_subtree(li, ett_ws_len);
+    proto_tree_add_item(len_tree, hf_ws_len7, tvb, 1, 1, ENC_NA);
+    if (hdr.len7 == 126)
+        proto_tree_add_item(len_tree, hf_ws_len16, tvb, 2, 2, ENC_BIG_ENDIAN);
+    else if (hdr.len7 == 127)
+        proto_tree_add_item(len_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
+    if (hdr.masked)
+        proto_tree_add_item(ws_tree, hf_ws_masking_key, tvb, hdr.header_len - 4, 4, ENC_NA);
+
+    violations = wsc_frame_violations(&hdr, 1);
+    ws_add_violations(pinfo, ti, violations);
+    if (hdr.rsv & 0x4u && !wsc_opcode_is_control(hdr.opcode))
+        expert_add_info(pinfo, ti, &ei_ws_compressed);
+
+    if (ctx && ctx->conv) {
+        int *seen = &ctx->conv->masked[ctx->dir];
+        if (!PINFO_FD_VISITED(pinfo) && *seen < 0)
+            *seen = hdr.masked;
+        if (*seen >= 0 && *seen != hdr.masked)
+            expert_add_info(pinfo, ti, &ei_ws_mask_direction);
+    }
+
+    total = wsc_frame_total_len(&hdr);
+    whole = total <= reported;
+    visible = (guint)MIN(hdr.payload_len, (guint64)(captured - MIN(captured, hdr.header_len)));
+    pi = proto_tree_add_uint64(ws_tree, hf_ws_frame_length, tvb, 0, 0, total);
+    proto_item_set_generated(pi);
+
+    if (!whole) {
+        expert_add_info_format(pinfo, ti, &ei_ws_too_large,
+                               "Frame of %" PRIu64 " bytes is larger than the reassembly limit (%u bytes, "
+                               "preference ws.max_reassembly): its payload is shown segment by segment",
+                               total, ws_pref_max_reassembly);
+        if (ctx && ctx->conv && !PINFO_FD_VISITED(pinfo)) {
+            ws_pending_t *pend = &ctx->conv->pending[ctx->dir];
+            pend->payload_len = hdr.payload_len;
+            pend->payload_pos = reported - hdr.header_len;
+            pend->remaining = hdr.payload_len - pend->payload_pos;
+            pend->start_frame = pinfo->num;
+            memcpy(pend->key, hdr.mask_key, 4);
+            pend->masked = hdr.masked;
+            pend->opcode = hdr.opcode;
+        }
+    } else if (visible < hdr.payload_len) {
+        expert_add_info(pinfo, ti, &ei_ws_truncated);
+    }
+
+    if (hdr.masked)
+        pi = proto_tree_add_item(ws_tree, hf_ws_masked_payload, tvb, hdr.header_len, visible, ENC_NA);
+    ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
+    pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
+
+    if (hdr.rsv & 0x4u)
+        /* permessage-deflate: the bytes are compressed, not text or application data. */
+        return captured;
+
+    switch (hdr.opcode) {
+    case WSC_OP_TEXT:
+        ws_dissect_text(ptvb, pinfo, tree, ws_tree, pi, visible, hdr.fin && visible == hdr.payload_len);
+        break;
+    case WSC_OP_BINARY:
+    case WSC_OP_CONTINUATION:
+        if (visible > 0)
+            call_dissector(data_handle, ptvb, pinfo, tree);
+        break;
+    case WSC_OP_CLOSE:
+        ws_dissect_close(ptvb, pinfo, ws_tree, pi, visible);
+        break;
+    default:
+        break;
+    }
+    return captured;
+}
+
+/* Bytes at the start of a segment that continue an oversized frame. */
+static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt)
+{
+    proto_item *ti, *it;
+    proto_tree *ws_tree;
+    tvbuff_t *ptvb;
+    guint n = MIN(pkt->cont_len, tvb_captured_length(tvb));
+
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Continuation of %s frame, payload bytes %" PRIu64 "-%" PRIu64
+                        " of %" PRIu64, val_to_str_const(pkt->cont.opcode, ws_opcode_vals, "Reserved"),
+                        pkt->cont.payload_pos, pkt->cont.payload_pos + pkt->cont_len - 1, pkt->cont.payload_len);
+    ti = proto_tree_add_item(tree, proto_ws, tvb, 0, n, ENC_NA);
+    proto_item_append_text(ti, ", continuation of an oversized frame");
+    ws_tree = proto_item_add_subtree(ti, ett_ws);
+    it = proto_tree_add_item(ws_tree, hf_ws_continued, tvb, 0, n, ENC_NA);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint64(ws_tree, hf_ws_continued_offset, tvb, 0, n, pkt->cont.payload_pos);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint(ws_tree, hf_ws_continued_frame, tvb, 0, 0, pkt->cont.start_frame);
+    proto_item_set_generated(it);
+    ptvb = ws_unmasked_tvb(tvb, pinfo, 0, n, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
+    proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, n, ENC_NA);
+    return pkt->cont_len;
+}
+
+/* Frames of one segment (or reassembled run of segments) of an accepted conversation. */
+static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st)
+{
+    ws_ctx_t ctx;
+    ws_pkt_t *pkt;
+    guint offset = 0;
+    guint len = tvb_reported_length(tvb);
+
+    ctx.evidence = NULL;
+    ctx.conv = st;
+    ctx.dir = ws_direction(st, pinfo);
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+    col_clear(pinfo->cinfo, COL_INFO);
+
+    /* First pass: does this segment continue an oversized frame of this direction? */
+    if (!PINFO_FD_VISITED(pinfo) && st->pending[ctx.dir].remaining > 0) {
+        ws_pending_t *pend = &st->pending[ctx.dir];
+        guint n = (guint)MIN(pend->remaining, (guint64)len);
+
+        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt->cont = *pend;
+        pkt->cont_len = n;
+        pend->remaining -= n;
+        pend->payload_pos += n;
+    }
+    pkt = ws_pkt_get(pinfo, tvb, FALSE);
+    if (pkt) {
+        if (pkt->evidence)
+            ctx.evidence = pkt;
+        if (pkt->cont_len)
+            offset = ws_dissect_continued(tvb, pinfo, tree, pkt);
+    }
+
+    if (offset < len) {
+        tvbuff_t *rest = offset ? tvb_new_subset_remaining(tvb, offset) : tvb;
+        tcp_dissect_pdus(rest, pinfo, tree, ws_pref_desegment, 2, get_ws_pdu_len, dissect_ws_frame, &ctx);
+        if (offset && pinfo->desegment_len)
+            pinfo->desegment_offset += offset;
+    }
+    return (int)tvb_captured_length(tvb);
+}
+
+typedef enum { WS_VERDICT_NO, WS_VERDICT_PACKET, WS_VERDICT_CONVERSATION } ws_verdict_t;
+
+/* Scores the segment with the core heuristic; never throws. */
+static ws_verdict_t ws_heur_verdict(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st, wsc_heur_result *res)
+{
+    guint caplen = tvb_captured_length(tvb);
+    int expect = -1;
+
+    if (caplen < 2)
+        return WS_VERDICT_NO;
+    if (st)
+        expect = st->masked[ws_direction(st, pinfo)];
+    wsc_heur_scan(tvb_get_ptr(tvb, 0, caplen), caplen, expect, 1, res);
+    if (res->reject)
+        return WS_VERDICT_NO;
+    /* A truncated capture cannot prove that the frames fill the segment. */
+    if (caplen < tvb_reported_length(tvb))
+        res->evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
+    if (res->score >= (int)ws_pref_claim_score)
+        return WS_VERDICT_CONVERSATION;
+    if ((res->evidence & WSC_EV_EXACT_FIT) && res->score >= WS_MIN_WEAK_SCORE)
+        return WS_VERDICT_PACKET;
+    return WS_VERDICT_NO;
+}
+
+static void ws_note_evidence(tvbuff_t *tvb, packet_info *pinfo, const wsc_heur_result *res)
+{
+    char buf[192];
+    ws_pkt_t *pkt = ws_pkt_get(pinfo, tvb, TRUE);
+
+    wsc_heur_describe(res->evidence, buf, sizeof(buf));
+    pkt->evidence = wmem_strdup(wmem_file_scope(), buf);
+    pkt->score = res->score;
+}
+
+static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    wsc_heur_result res;
+    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
+    ws_verdict_t v;
+
+    if (st && st->claimed)
+        return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
+
+    v = ws_heur_verdict(tvb, pinfo, st, &res);
+    if (v == WS_VERDICT_NO)
+        return FALSE;
+
+    st = ws_conv_get(pinfo, TRUE);
+    if (!PINFO_FD_VISITED(pinfo)) {
+        ws_note_evidence(tvb, pinfo, &res);
+        st->score += res.score;
+        if (st->masked[ws_direction(st, pinfo)] < 0)
+            st->masked[ws_direction(st, pinfo)] = res.masked;
+        if (v == WS_VERDICT_CONVERSATION || st->score >= (int)ws_pref_claim_score) {
+            st->claimed = TRUE;
+            st->claim_frame = pinfo->num;
+            conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+        }
+    }
+    return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
+}
+
+/*
+ * Conversation dissector: set when a conversation is accepted, also reachable
+ * through Decode As. Segments that came before the acceptance are decoded only
+ * when they pass the same test that would have accepted them on their own.
+ */
+static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    ws_conv_t *st = ws_conv_get(pinfo, TRUE);
+
+    if (st->claimed && pinfo->num < st->claim_frame && !ws_pkt_get(pinfo, tvb, FALSE)) {
+        wsc_heur_result res;
+        if (ws_heur_verdict(tvb, pinfo, st, &res) == WS_VERDICT_NO)
+            return 0;
+    }
+    return dissect_ws_stream(tvb, pinfo, tree, st);
+}
+
+void proto_register_ws(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_ws_fin, { "Fin", "ws.fin", FT_BOOLEAN, 8, NULL, WSC_B0_FIN,
+            "Final fragment of a message", HFILL } },
+        { &hf_ws_rsv, { "Reserved", "ws.rsv", FT_UINT8, BASE_HEX, NULL, WSC_B0_RSV,
+            "RSV1, RSV2, RSV3 as one 3-bit value", HFILL } },
+        { &hf_ws_rsv1, { "RSV1 (compressed)", "ws.rsv1", FT_BOOLEAN, 8, NULL, WSC_B0_RSV1,
+            "Per-message compression bit (RFC 7692)", HFILL } },
+        { &hf_ws_rsv2, { "RSV2", "ws.rsv2", FT_BOOLEAN, 8, NULL, WSC_B0_RSV2, NULL, HFILL } },
+        { &hf_ws_rsv3, { "RSV3", "ws.rsv3", FT_BOOLEAN, 8, NULL, WSC_B0_RSV3, NULL, HFILL } },
+        { &hf_ws_opcode, { "Opcode", "ws.opcode", FT_UINT8, BASE_DEC, VALS(ws_opcode_vals), WSC_B0_OPCODE,
+            NULL, HFILL } },
+        { &hf_ws_mask, { "Mask", "ws.mask", FT_BOOLEAN, 8, NULL, WSC_B1_MASK,
+            "Payload is masked (client to server)", HFILL } },
+        { &hf_ws_len7, { "Payload length (7-bit)", "ws.payload_length.len7", FT_UINT8, BASE_DEC, NULL, WSC_B1_LEN7,
+            "0-125: the length; 126: a 16-bit length follows; 127: a 64-bit length follows", HFILL } },
+        { &hf_ws_len16, { "Extended payload length (16-bit)", "ws.payload_length.len16", FT_UINT16, BASE_DEC,
+            NULL, 0x0, NULL, HFILL } },
+        { &hf_ws_len64, { "Extended payload length (64-bit)", "ws.payload_length.len64", FT_UINT64, BASE_DEC,
+            NULL, 0x0, NULL, HFILL } },
+        { &hf_ws_payload_length, { "Payload length", "ws.payload_length", FT_UINT64, BASE_DEC, NULL, 0x0,
+            "Effective payload length, whichever encoding the frame used", HFILL } },
+        { &hf_ws_masking_key, { "Masking-Key", "ws.masking_key", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_ws_masked_payload, { "Masked payload", "ws.masked_payload", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Payload as sent on the wire", HFILL } },
+        { &hf_ws_payload, { "Payload", "ws.payload", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Payload after unmasking", HFILL } },
+        { &hf_ws_text, { "Text", "ws.text", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Unmasked payload of a text frame", HFILL } },
+        { &hf_ws_close_code, { "Close code", "ws.close.code", FT_UINT16, BASE_DEC, VALS(ws_close_code_vals), 0x0,
+            NULL, HFILL } },
+        { &hf_ws_close_reason, { "Close reason", "ws.close.reason", FT_STRING, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
+        { &hf_ws_frame_length, { "Frame length", "ws.frame_length", FT_UINT64, BASE_DEC, NULL, 0x0,
+            "Header plus payload", HFILL } },
+        { &hf_ws_continued, { "Continued payload", "ws.continued", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Bytes that continue a frame started in an earlier segment", HFILL } },
+        { &hf_ws_continued_offset, { "Continued at payload offset", "ws.continued.offset", FT_UINT64, BASE_DEC,
+            NULL, 0x0, NULL, HFILL } },
+        { &hf_ws_continued_frame, { "Frame started in", "ws.continued.frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
+        { &hf_ws_heur_evidence, { "Heuristic evidence", "ws.heur.evidence", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Why the heuristic accepted this segment", HFILL } },
+        { &hf_ws_heur_score, { "Heuristic score", "ws.heur.score", FT_INT32, BASE_DEC, NULL, 0x0,
+            "Evidence points of this segment", HFILL } },
+    };
+    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_payload, &ett_ws_close };
+    static ei_register_info ei[] = {
+        { &ei_ws_rsv, { "ws.rsv.nonzero", PI_PROTOCOL, PI_WARN,
+            "Reserved bit set that no extension allows (RFC 6455 5.2, RFC 7692 6)", EXPFILL } },
+        { &ei_ws_reserved_opcode, { "ws.opcode.reserved", PI_PROTOCOL, PI_ERROR,
+            "Reserved opcode (RFC 6455 5.2)", EXPFILL } },
+        { &ei_ws_control_fragmented, { "ws.control.fragmented", PI_PROTOCOL, PI_ERROR,
+            "Control frame without FIN: control frames must not be fragmented (RFC 6455 5.5)", EXPFILL } },
+        { &ei_ws_control_too_long, { "ws.control.too_long", PI_PROTOCOL, PI_ERROR,
+            "Control frame payload longer than 125 bytes (RFC 6455 5.5)", EXPFILL } },
+        { &ei_ws_non_minimal_len, { "ws.payload_length.non_minimal", PI_PROTOCOL, PI_WARN,
+            "Payload length not in its minimal encoding (RFC 6455 5.2)", EXPFILL } },
+        { &ei_ws_len64_msb, { "ws.payload_length.msb", PI_MALFORMED, PI_ERROR,
+            "64-bit payload length with the most significant bit set (RFC 6455 5.2)", EXPFILL } },
+        { &ei_ws_too_large, { "ws.frame.too_large", PI_REASSEMBLE, PI_NOTE,
+            "Frame larger than the reassembly limit", EXPFILL } },
+        { &ei_ws_truncated, { "ws.frame.truncated", PI_MALFORMED, PI_WARN,
+            "Frame cut short by the capture (snapshot length or missing segments)", EXPFILL } },
+        { &ei_ws_bad_utf8, { "ws.text.bad_utf8", PI_PROTOCOL, PI_WARN,
+            "Text is not valid UTF-8 (RFC 6455 8.1)", EXPFILL } },
+        { &ei_ws_close_one_byte, { "ws.close.one_byte", PI_PROTOCOL, PI_WARN,
+            "Close payload of one byte: a body must start with a 2-byte code (RFC 6455 5.5.1)", EXPFILL } },
+        { &ei_ws_close_bad_code, { "ws.close.code.invalid", PI_PROTOCOL, PI_WARN,
+            "Close code that must not be sent (RFC 6455 7.4)", EXPFILL } },
+        { &ei_ws_mask_direction, { "ws.mask.inconsistent", PI_PROTOCOL, PI_WARN,
+            "Mask bit differs from earlier frames of this direction (RFC 6455 5.1)", EXPFILL } },
+        { &ei_ws_compressed, { "ws.compressed", PI_UNDECODED, PI_NOTE,
+            "Compressed payload (RSV1, permessage-deflate): shown as sent", EXPFILL } },
+    };
+    module_t *ws_module;
+    expert_module_t *expert_ws;
+
+    proto_ws = proto_register_protocol("WebSocket frames (ws plugin)", "WS", "ws");
+    proto_register_field_array(proto_ws, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_ws = expert_register_protocol(proto_ws);
+    expert_register_field_array(expert_ws, ei, array_length(ei));
+
+    ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
+
+    ws_module = prefs_register_protocol(proto_ws, NULL);
+    prefs_register_bool_preference(ws_module, "desegment",
+        "Reassemble frames spanning several TCP segments",
+        "Whether frames that span TCP segments are reassembled. Needs TCP's "
+        "\"Allow subdissector to reassemble TCP streams\".", &ws_pref_desegment);
+    prefs_register_uint_preference(ws_module, "max_reassembly",
+        "Largest frame to reassemble (bytes)",
+        "Frames longer than this are not reassembled; their payload is shown segment by segment.",
+        10, &ws_pref_max_reassembly);
+    prefs_register_uint_preference(ws_module, "heur_claim_score",
+        "Evidence needed to claim a conversation",
+        "Heuristic points (see docs/fields.md) after which a whole TCP conversation is decoded as WebSocket. "
+        "A lone segment of whole, well-formed frames is decoded with 2 points.",
+        10, &ws_pref_claim_score);
+}
+
+void proto_reg_handoff_ws(void)
+{
+    text_lines_handle = find_dissector("data-text-lines");
+    data_handle = find_dissector("data");
+    heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
+                       HEURISTIC_ENABLE);
+    dissector_add_for_decode_as("tcp.port", ws_handle);
+}
