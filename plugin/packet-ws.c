@@ -55,6 +55,7 @@ static int hf_ws_continued_offset = -1;
 static int hf_ws_continued_frame = -1;
 static int hf_ws_heur_evidence = -1;
 static int hf_ws_heur_score = -1;
+static int hf_ws_heur_claim_frame = -1;
 
 static gint ett_ws = WS_ETT_INIT;
 static gint ett_ws_len = WS_ETT_INIT;
@@ -152,7 +153,9 @@ typedef struct {
 typedef struct {
     ws_conv_t *conv;
     int dir;
-    const ws_pkt_t *evidence; /* heuristic verdict still to show, in the first frame's tree */
+    const char *evidence;  /* heuristic verdict still to show, in the first frame's tree */
+    int score;
+    guint32 claim_frame;   /* 0 when the verdict is this packet's own */
 } ws_ctx_t;
 
 static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
@@ -332,10 +335,14 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
     ws_tree = proto_item_add_subtree(ti, ett_ws);
     if (ctx && ctx->evidence) {
-        pi = proto_tree_add_string(ws_tree, hf_ws_heur_evidence, tvb, 0, 0, ctx->evidence->evidence);
+        pi = proto_tree_add_string(ws_tree, hf_ws_heur_evidence, tvb, 0, 0, ctx->evidence);
         proto_item_set_generated(pi);
-        pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->evidence->score);
+        pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->score);
         proto_item_set_generated(pi);
+        if (ctx->claim_frame) {
+            pi = proto_tree_add_uint(ws_tree, hf_ws_heur_claim_frame, tvb, 0, 0, ctx->claim_frame);
+            proto_item_set_generated(pi);
+        }
         ctx->evidence = NULL;
     }
 
@@ -475,7 +482,9 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     guint offset = 0;
     guint len = tvb_reported_length(tvb);
 
-    ctx.evidence = NULL;
+    ctx.evidence = st->evidence;
+    ctx.score = st->score;
+    ctx.claim_frame = st->claim_frame;
     ctx.conv = st;
     ctx.dir = ws_direction(st, pinfo);
 
@@ -495,8 +504,11 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     }
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
     if (pkt) {
-        if (pkt->evidence)
-            ctx.evidence = pkt;
+        if (pkt->evidence) {
+            ctx.evidence = pkt->evidence;
+            ctx.score = pkt->score;
+            ctx.claim_frame = 0;
+        }
         if (pkt->cont_len)
             offset = ws_dissect_continued(tvb, pinfo, tree, pkt);
     }
@@ -567,6 +579,7 @@ static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, prot
         if (v == WS_VERDICT_CONVERSATION || st->score >= (int)ws_pref_claim_score) {
             st->claimed = TRUE;
             st->claim_frame = pinfo->num;
+            st->evidence = ws_pkt_get(pinfo, tvb, FALSE)->evidence;
             conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
         }
     }
@@ -595,7 +608,7 @@ void proto_register_ws(void)
     static hf_register_info hf[] = {
         { &hf_ws_fin, { "Fin", "ws.fin", FT_BOOLEAN, 8, NULL, WSC_B0_FIN,
             "Final fragment of a message", HFILL } },
-        { &hf_ws_rsv, { "Reserved", "ws.rsv", FT_UINT8, BASE_HEX, NULL, WSC_B0_RSV,
+        { &hf_ws_rsv, { "Reserved", "ws.rsv", FT_UINT8, BASE_DEC, NULL, WSC_B0_RSV,
             "RSV1, RSV2, RSV3 as one 3-bit value", HFILL } },
         { &hf_ws_rsv1, { "RSV1 (compressed)", "ws.rsv1", FT_BOOLEAN, 8, NULL, WSC_B0_RSV1,
             "Per-message compression bit (RFC 7692)", HFILL } },
@@ -635,7 +648,9 @@ void proto_register_ws(void)
         { &hf_ws_heur_evidence, { "Heuristic evidence", "ws.heur.evidence", FT_STRING, BASE_NONE, NULL, 0x0,
             "Why the heuristic accepted this segment", HFILL } },
         { &hf_ws_heur_score, { "Heuristic score", "ws.heur.score", FT_INT32, BASE_DEC, NULL, 0x0,
-            "Evidence points of this segment", HFILL } },
+            "Evidence points of this segment, or gathered by the conversation when it was accepted", HFILL } },
+        { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
+            NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
     static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_payload, &ett_ws_close };
     static ei_register_info ei[] = {
