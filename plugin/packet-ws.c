@@ -86,6 +86,13 @@ static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 4;
 
 #define WS_MIN_WEAK_SCORE 2
+/* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
+#define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
+
+static guint64 ws_max_reassembly(void)
+{
+    return MIN(ws_pref_max_reassembly, WS_REASSEMBLY_HARD_LIMIT);
+}
 
 static const value_string ws_opcode_vals[] = {
     { WSC_OP_CONTINUATION, "Continuation" },
@@ -218,7 +225,7 @@ static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
         /* No length can be trusted: the rest of the data is one bad frame. */
         return remaining;
     total = wsc_frame_total_len(&hdr);
-    if (total > ws_pref_max_reassembly)
+    if (total > ws_max_reassembly())
         /* Too big to reassemble: take what this segment has, follow the rest in ws_pending_t. */
         return MAX(remaining, (guint)hdr.header_len);
     return (guint)total;
@@ -407,7 +414,7 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         expert_add_info_format(pinfo, ti, &ei_ws_too_large,
                                "Frame of %" PRIu64 " bytes is larger than the reassembly limit (%u bytes, "
                                "preference ws.max_reassembly): its payload is shown segment by segment",
-                               total, ws_pref_max_reassembly);
+                               total, (guint)ws_max_reassembly());
         if (ctx && ctx->conv && !PINFO_FD_VISITED(pinfo)) {
             ws_pending_t *pend = &ctx->conv->pending[ctx->dir];
             pend->payload_len = hdr.payload_len;
@@ -699,7 +706,7 @@ void proto_register_ws(void)
         "\"Allow subdissector to reassemble TCP streams\".", &ws_pref_desegment);
     prefs_register_uint_preference(ws_module, "max_reassembly",
         "Largest frame to reassemble (bytes)",
-        "Frames longer than this are not reassembled; their payload is shown segment by segment.",
+        "Frames longer than this (at most 1 GiB) are not reassembled; their payload is shown segment by segment.",
         10, &ws_pref_max_reassembly);
     prefs_register_uint_preference(ws_module, "heur_claim_score",
         "Evidence needed to claim a conversation",

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Builds the hand-made edge-case captures in test-captures/ (edge-*.pcap) and their
+ground truth (edge-*.truth.json, same format as record.py's).
+
+Each capture is one TCP connection without HTTP handshake; the bytes are chosen to
+exercise one area of the dissector. Deterministic: same output on every run."""
+import hashlib
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapgen import TcpStream, frame, raw_header  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "test-captures")
+TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
+
+
+class Recorder:
+    def __init__(self, name, port):
+        self.name = name
+        self.port = port
+        self.s = TcpStream(50000 + (port % 1000), port)
+        self.truth = []
+        self.rng = random.Random(port)
+
+    def key(self):
+        return bytes(self.rng.randrange(256) for _ in range(4))
+
+    def send(self, d, frames, segment=None, truth=None):
+        """frames: list of (opcode, payload, raw_bytes); truth entries are appended for each."""
+        data = b"".join(f[2] for f in frames)
+        self.s.send(d, data, segment)
+        for op, payload, _ in frames:
+            if truth is False:
+                continue
+            self.truth.append({"dir": "c2s" if d == "c" else "s2c", "opcode": op, "len": len(payload),
+                               "sha256": hashlib.sha256(payload).hexdigest(),
+                               "hex": payload.hex() if len(payload) <= 512 else None})
+
+    def f(self, d, op, payload, **kw):
+        mask = self.key() if d == "c" else None
+        return (op, payload, frame(op, payload, mask=mask, **kw))
+
+    def write(self, note):
+        self.s.write(os.path.join(OUT, self.name + ".pcap"))
+        with open(os.path.join(OUT, self.name + ".truth.json"), "w") as fh:
+            json.dump({"name": self.name, "made_by": "tests/captures/make_edge.py", "port": self.port,
+                       "note": note, "messages": self.truth}, fh, indent=1)
+        print("wrote", self.name)
+
+
+def segmentation():
+    r = Recorder("edge-segmentation", 47901)
+    text300 = ("héllo wörld € " * 30).encode()[:300]
+    big = bytes(r.rng.randrange(256) for _ in range(70000))
+    # Opening text that alone is strong evidence.
+    r.send("c", [r.f("c", TEXT, b'{"subscribe":"ticker","id":1}')])
+    # Three frames coalesced in one segment.
+    r.send("s", [r.f("s", TEXT, b"hello"), r.f("s", BINARY, b"\x00\x01\x02"), r.f("s", PING, b"")])
+    r.send("c", [r.f("c", PONG, b"")])
+    # One masked text frame spread over three segments.
+    r.send("c", [r.f("c", TEXT, text300)], segment=104)
+    # A 64-bit length header cut after 5 bytes, then the payload in 1400-byte segments.
+    fr = r.f("s", BINARY, big)
+    r.s.send("s", fr[2][:5])
+    r.s.send("s", fr[2][5:], segment=1400)
+    r.truth.append({"dir": "s2c", "opcode": BINARY, "len": len(big), "sha256": hashlib.sha256(big).hexdigest(),
+                    "hex": None})
+    # A segment that ends one frame and starts the next.
+    a, b = r.f("c", TEXT, b"first of two"), r.f("c", BINARY, bytes(range(200)))
+    data = a[2] + b[2]
+    r.s.send("c", data[:len(a[2]) + 50])
+    r.s.send("c", data[len(a[2]) + 50:])
+    r.truth += [{"dir": "c2s", "opcode": TEXT, "len": 12, "sha256": hashlib.sha256(a[1]).hexdigest(),
+                 "hex": a[1].hex()},
+                {"dir": "c2s", "opcode": BINARY, "len": 200, "sha256": hashlib.sha256(b[1]).hexdigest(),
+                 "hex": b[1].hex()}]
+    # Empty data frames and a fragmented message (shown frame by frame for now).
+    r.send("s", [r.f("s", TEXT, b""), r.f("s", BINARY, b"")])
+    r.send("c", [r.f("c", TEXT, b"frag-", fin=False), r.f("c", PING, b"p"), r.f("c", CONT, b"ment")])
+    r.send("c", [r.f("c", CLOSE, b"\x03\xe8bye")])
+    r.send("s", [r.f("s", CLOSE, b"\x03\xe8")])
+    r.write("frames split across segments, coalesced in one segment, header split, empty and fragmented frames")
+
+
+def oversize():
+    r = Recorder("edge-oversize", 47902)
+    payload = bytes(r.rng.randrange(256) for _ in range(200000))
+    r.send("c", [r.f("c", TEXT, b'{"op":"upload","name":"blob.bin"}')])
+    # A masked 200 kB frame followed, in the last segment, by a small text frame.
+    big = r.f("c", BINARY, payload)
+    tail = r.f("c", TEXT, b"after the big one")
+    r.s.send("c", big[2] + tail[2], segment=2000)
+    r.truth += [{"dir": "c2s", "opcode": BINARY, "len": len(payload), "sha256": hashlib.sha256(payload).hexdigest(),
+                 "hex": None},
+                {"dir": "c2s", "opcode": TEXT, "len": len(tail[1]), "sha256": hashlib.sha256(tail[1]).hexdigest(),
+                 "hex": tail[1].hex()}]
+    r.send("s", [r.f("s", TEXT, b'{"op":"upload","status":"ok"}')])
+    r.write("a 200,000-byte masked frame in 2000-byte segments (tests run it with a small ws.max_reassembly)")
+
+
+def protocol_errors():
+    r = Recorder("edge-protocol-errors", 47903)
+    r.send("c", [r.f("c", TEXT, b'{"hello":"server, here come bad frames"}')])
+    r.send("s", [r.f("s", TEXT, b'{"hello":"client"}')])
+    bad = [
+        ("reserved opcode 3", raw_header(0x83, 0x02) + b"ab"),
+        ("RSV2 set", raw_header(0xA2, 0x01) + b"x"),
+        ("ping without FIN", raw_header(0x09, 0x00)),
+        ("ping of 126 bytes", raw_header(0x89, 0x7E, b"\x00\x7e") + b"p" * 126),
+        ("non-minimal 16-bit length", raw_header(0x82, 0x7E, b"\x00\x05") + b"12345"),
+        ("close with 1 byte", raw_header(0x88, 0x01) + b"\x03"),
+        ("close code 1005", raw_header(0x88, 0x02) + b"\x03\xed"),
+        ("close reason not UTF-8", raw_header(0x88, 0x04) + b"\x03\xe8\xc3\x28"),
+        ("text not UTF-8", raw_header(0x81, 0x04) + b"ab\xff!"),
+        ("RSV1 on a ping", raw_header(0xC9, 0x00)),
+    ]
+    for _, b in bad:
+        r.s.send("s", b)
+    # 64-bit length with the top bit set: no length can be trusted, the segment is one bad frame...
+    r.s.send("s", raw_header(0x82, 0x7F, b"\x80" + b"\0" * 7) + b"garbage")
+    # ...and the next segment decodes again.
+    r.send("s", [r.f("s", TEXT, b"still decoding")], truth=False)
+    r.send("c", [r.f("c", CLOSE, b"\x03\xeanope")], truth=False)
+    with open(os.path.join(OUT, "edge-protocol-errors.cases.json"), "w") as fh:
+        json.dump([c for c, _ in bad] + ["64-bit length with top bit set"], fh, indent=1)
+    r.write("one server frame per segment, each breaking one rule of RFC 6455; the cases are in "
+            "edge-protocol-errors.cases.json in packet order after the two opening frames")
+
+
+if __name__ == "__main__":
+    segmentation()
+    oversize()
+    protocol_errors()

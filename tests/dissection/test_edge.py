@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Hand-built edge cases (tests/captures/make_edge.py): segmentation, oversized frames,
+and one frame per RFC 6455 rule broken."""
+import json
+import os
+
+import pytest
+
+from conftest import CAPTURES
+from wsrecover import digest, expected, load_truth, recover
+
+
+@pytest.mark.parametrize("extra", [(), ("-2",)], ids=["one-pass", "two-pass"])
+def test_segmentation_recovers_every_frame(tshark, extra):
+    truth = load_truth("edge-segmentation.truth.json")
+    got = recover(tshark, "edge-segmentation.pcap", truth["port"], extra)
+    assert digest(got) == expected(truth)
+
+
+def test_coalesced_frames_share_one_packet(tshark):
+    rows = tshark.fields("edge-segmentation.pcap", ["_ws.col.Info"], extra=["-Y", "ws.opcode == 9 && ws.opcode == 2"])
+    assert rows == [["Text [FIN] len=5, Binary [FIN] len=3, Ping [FIN] len=0"]]
+
+
+def test_split_header_reassembled(tshark):
+    rows = tshark.fields("edge-segmentation.pcap", ["ws.payload_length", "ws.payload_length.len64", "tcp.reassembled.length"],
+                         extra=["-Y", "ws.payload_length == 70000"])
+    assert rows == [["70000", "70000", str(70000 + 10)]]
+
+
+@pytest.mark.parametrize("limit", ["65536", "1000"])
+def test_oversized_frame_streams_with_low_reassembly_limit(tshark, limit):
+    truth = load_truth("edge-oversize.truth.json")
+    extra = ("-o", "ws.max_reassembly:" + limit)
+    got = recover(tshark, "edge-oversize.pcap", truth["port"], extra)
+    assert digest(got) == expected(truth)
+    rows = tshark.fields("edge-oversize.pcap", ["frame.number"], extra=extra + ("-Y", "_ws.expert.message contains \"reassembly limit\""))
+    assert rows == [["5"]]
+    # Every continuation names where the frame started.
+    rows = tshark.fields("edge-oversize.pcap", ["ws.continued.frame"], extra=extra + ("-Y", "ws.continued"))
+    assert len(rows) == 100 and set(r[0] for r in rows) == {"5"}
+
+
+def test_oversized_frame_reassembled_by_default(tshark):
+    truth = load_truth("edge-oversize.truth.json")
+    got = recover(tshark, "edge-oversize.pcap", truth["port"])
+    assert digest(got) == expected(truth)
+    assert tshark.fields("edge-oversize.pcap", ["frame.number"], extra=["-Y", "ws.continued"]) == []
+
+
+def test_each_protocol_error_has_its_expert_info(tshark):
+    with open(os.path.join(CAPTURES, "edge-protocol-errors.cases.json")) as f:
+        cases = json.load(f)
+    rows = tshark.fields("edge-protocol-errors.pcap", ["frame.number", "_ws.expert.message", "ws.opcode"],
+                         extra=["-Y", "ws"])
+    by_frame = {int(r[0]): r for r in rows}
+    first_bad = 6  # 3 TCP handshake packets, then the client's and the server's opening frames
+    wanted = {
+        "reserved opcode 3": "Reserved opcode",
+        "RSV2 set": "Reserved bit set",
+        "ping without FIN": "must not be fragmented",
+        "ping of 126 bytes": "longer than 125 bytes",
+        "non-minimal 16-bit length": "minimal encoding",
+        "close with 1 byte": "Close payload of one byte",
+        "close code 1005": "Close code 1005 must not be sent",
+        "close reason not UTF-8": "Close reason is not valid UTF-8: first bad byte at reason offset 0",
+        "text not UTF-8": "Text is not valid UTF-8: first bad byte at payload offset 2",
+        "RSV1 on a ping": "Reserved bit set",
+        "64-bit length with top bit set": "most significant bit set",
+    }
+    assert list(wanted) == cases
+    for i, case in enumerate(cases):
+        assert wanted[case] in by_frame[first_bad + i][1], (case, by_frame[first_bad + i])
+    # The two opening frames are clean, and the frames after the bad ones still decode.
+    assert by_frame[4][1] == "" and by_frame[5][1] == ""
+    last = max(by_frame)
+    assert by_frame[last - 1][1:] == ["", "1"]
+    assert tshark.fields("edge-protocol-errors.pcap", ["ws.text"], extra=["-Y", "frame.number == %d" % (last - 1)]) == [["still decoding"]]
+
+
+def test_close_code_and_reason(tshark):
+    rows = tshark.fields("edge-segmentation.pcap", ["ws.close.code", "ws.close.reason"], extra=["-Y", "ws.opcode == 8"])
+    assert rows == [["1000", "bye"], ["1000", ""]]
+    out = tshark.run(["-r", tshark.capture("edge-segmentation.pcap"), "-V", "-Y", "ws.close.code"]).stdout.decode()
+    assert "Close code: Normal Closure (1000)" in out

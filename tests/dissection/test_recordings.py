@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Recordings of real implementations over loopback (tests/captures/record.py):
+every message each side sent must come back byte-exact from ws.opcode/ws.payload,
+above all in the handshake-less form the plugin exists for."""
+import glob
+import os
+
+import pytest
+
+from conftest import CAPTURES
+from wsrecover import digest, expected, load_truth, recover
+
+RECORDINGS = sorted(os.path.basename(p)[:-len(".truth.json")]
+                    for p in glob.glob(os.path.join(CAPTURES, "*.truth.json"))
+                    if not os.path.basename(p).startswith("edge-"))
+
+
+def test_recordings_present():
+    # Two implementations, each as client and as server.
+    assert {"py-py", "node-node", "py-node", "node-py"} <= set(RECORDINGS)
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+@pytest.mark.parametrize("passes", [(), ("-2",)], ids=["one-pass", "two-pass"])
+def test_every_message_recovered_without_handshake(tshark, name, passes):
+    truth = load_truth(name + ".truth.json")
+    got = recover(tshark, name + "-nohs.pcapng", truth["port"], passes)
+    want = expected(truth)
+    for d in ("c2s", "s2c"):
+        assert len(digest(got)[d]) == len(want[d]), d
+        assert digest(got)[d] == want[d], d
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_whole_capture_still_decoded_by_builtin(tshark, name):
+    """With the Upgrade captured, Wireshark's own dissector keeps the connection (taking
+    it over is a later issue): every frame is decoded once, by one of the two."""
+    truth = load_truth(name + ".truth.json")
+    rows = tshark.fields(name + ".pcapng", ["websocket.opcode", "ws.opcode"], occurrence_sep=",")
+    builtin = sum(len(r[0].split(",")) for r in rows if r[0])
+    ours = sum(len(r[1].split(",")) for r in rows if r[1])
+    assert (builtin, ours) == (len(truth["messages"]), 0)
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_sizes_and_masking(tshark, name):
+    """Client frames are masked and server frames are not; every size of the plan appears in both directions."""
+    truth = load_truth(name + ".truth.json")
+    rows = tshark.fields(name + "-nohs.pcapng", ["tcp.srcport", "ws.mask", "ws.payload_length"], occurrence_sep=",")
+    seen = {"c2s": set(), "s2c": set()}
+    for srcport, masks, lengths in rows:
+        if not masks:
+            continue
+        d = "s2c" if int(srcport) == truth["port"] else "c2s"
+        assert set(masks.split(",")) == {"1" if d == "c2s" else "0"}
+        seen[d] |= {int(n) for n in lengths.split(",")}
+    for d in seen:
+        assert {0, 1, 125, 126, 65535, 65536, 1000000} <= seen[d]
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_coalesced_segment_decoded(tshark, name):
+    """The burst put several frames in one TCP segment; all of them are decoded in that packet."""
+    rows = tshark.fields(name + "-nohs.pcapng", ["ws.opcode"], occurrence_sep=",")
+    assert max(len(r[0].split(",")) for r in rows if r[0]) >= 2
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_nohs_has_no_http(tshark, name):
+    assert tshark.fields(name + "-nohs.pcapng", ["frame.number"], extra=["-Y", "http || websocket"]) == []

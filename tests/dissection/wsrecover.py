@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Rebuilds, from tshark's -T fields output, the sequence of messages each side sent,
+so that tests can compare it with the ground truth a recorder wrote."""
+import hashlib
+import json
+import os
+
+from conftest import CAPTURES
+
+SEP = "\x1f"
+
+
+def load_truth(name):
+    with open(os.path.join(CAPTURES, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def recover(tshark, capture, server_port, extra=()):
+    """Returns {"c2s": [(opcode, bytes)], "s2c": [...]} from ws.opcode / ws.payload, frames in
+    packet order; pieces of an oversized frame are appended to the frame they continue."""
+    rows = tshark.fields(capture, ["tcp.srcport", "ws.opcode", "ws.payload_length", "ws.payload", "ws.continued.offset"],
+                         extra=extra, occurrence_sep=SEP)
+    out = {"c2s": [], "s2c": []}
+    for srcport, opcodes, lengths, payloads, continued in rows:
+        if not opcodes and not continued:
+            continue
+        d = "s2c" if int(srcport) == server_port else "c2s"
+        ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
+        lens = [int(n) for n in lengths.split(SEP)] if lengths else []
+        pays = payloads.split(SEP) if payloads else []
+        if continued:
+            piece = bytes.fromhex(pays.pop(0))
+            op, data = out[d][-1]
+            out[d][-1] = (op, data + piece)
+        assert len(ops) == len(lens) == len(pays), (srcport, opcodes, lengths)
+        for op, n, p in zip(ops, lens, pays):
+            # A zero-length bytes field prints as <MISSING>.
+            data = b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
+            out[d].append((op, data))
+    return out
+
+
+def expected(truth):
+    want = {"c2s": [], "s2c": []}
+    for m in truth["messages"]:
+        want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
+    return want
+
+
+def digest(got):
+    return {d: [(op, len(b), hashlib.sha256(b).hexdigest()) for op, b in msgs] for d, msgs in got.items()}
