@@ -70,15 +70,15 @@ def segmentation():
     r.s.send("s", fr[2][5:], segment=1400)
     r.truth.append({"dir": "s2c", "opcode": BINARY, "len": len(big), "sha256": hashlib.sha256(big).hexdigest(),
                     "hex": None})
-    # A segment that ends one frame and starts the next.
-    a, b = r.f("c", TEXT, b"first of two"), r.f("c", BINARY, bytes(range(200)))
-    data = a[2] + b[2]
+    # A segment that ends one frame and starts the next, then one that completes
+    # that frame and carries a whole frame after it.
+    a, b, c = r.f("c", TEXT, b"first of two"), r.f("c", BINARY, bytes(range(200))), r.f("c", PING, b"after")
+    data = a[2] + b[2] + c[2]
     r.s.send("c", data[:len(a[2]) + 50])
     r.s.send("c", data[len(a[2]) + 50:])
-    r.truth += [{"dir": "c2s", "opcode": TEXT, "len": 12, "sha256": hashlib.sha256(a[1]).hexdigest(),
-                 "hex": a[1].hex()},
-                {"dir": "c2s", "opcode": BINARY, "len": 200, "sha256": hashlib.sha256(b[1]).hexdigest(),
-                 "hex": b[1].hex()}]
+    for op, payload, _ in (a, b, c):
+        r.truth.append({"dir": "c2s", "opcode": op, "len": len(payload),
+                        "sha256": hashlib.sha256(payload).hexdigest(), "hex": payload.hex()})
     # Empty data frames and a fragmented message (shown frame by frame for now).
     r.send("s", [r.f("s", TEXT, b""), r.f("s", BINARY, b"")])
     r.send("c", [r.f("c", TEXT, b"frag-", fin=False), r.f("c", PING, b"p"), r.f("c", CONT, b"ment")])

@@ -18,7 +18,7 @@ def test_segmentation_recovers_every_frame(tshark, extra):
 
 
 def test_coalesced_frames_share_one_packet(tshark):
-    rows = tshark.fields("edge-segmentation.pcap", ["_ws.col.Info"], extra=["-Y", "ws.opcode == 9 && ws.opcode == 2"])
+    rows = tshark.fields("edge-segmentation.pcap", ["_ws.col.Info"], extra=["-Y", "ws.opcode == 9 && ws.payload_length == 3"])
     assert rows == [["Text [FIN] len=5, Binary [FIN] len=3, Ping [FIN] len=0"]]
 
 
@@ -83,3 +83,10 @@ def test_close_code_and_reason(tshark):
     assert rows == [["1000", "bye"], ["1000", ""]]
     out = tshark.run(["-r", tshark.capture("edge-segmentation.pcap"), "-V", "-Y", "ws.close.code"]).stdout.decode()
     assert "Close code: Normal Closure (1000)" in out
+
+
+def test_segment_that_completes_a_frame_and_holds_another(tshark):
+    rows = tshark.fields("edge-segmentation.pcap", ["_ws.col.Info", "ws.payload"],
+                         extra=["-Y", "ws.opcode == 9 && ws.payload == 61:66:74:65:72"])
+    assert rows == [["Binary [FIN] [MASKED] len=200, Ping [FIN] [MASKED] len=5",
+                     bytes(range(200)).hex() + "\x1f" + b"after".hex()]]
