@@ -18,6 +18,7 @@
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/dissectors/packet-http.h>
 
 #include <inttypes.h>
 
@@ -56,6 +57,8 @@ static int hf_ws_continued_frame = -1;
 static int hf_ws_heur_evidence = -1;
 static int hf_ws_heur_score = -1;
 static int hf_ws_heur_claim_frame = -1;
+static int hf_ws_subprotocol = -1;
+static int hf_ws_extensions = -1;
 
 static gint ett_ws = WS_ETT_INIT;
 static gint ett_ws_len = WS_ETT_INIT;
@@ -77,6 +80,9 @@ static expert_field ei_ws_mask_direction = EI_INIT;
 static expert_field ei_ws_compressed = EI_INIT;
 
 static dissector_handle_t ws_handle;
+static dissector_handle_t ws_upgrade_handle;
+static dissector_handle_t builtin_ws_handle;
+static int proto_http = -1;
 static dissector_handle_t text_lines_handle;
 static dissector_handle_t data_handle;
 
@@ -84,6 +90,7 @@ static dissector_handle_t data_handle;
 static gboolean ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 4;
+static gboolean ws_pref_take_upgrade = TRUE;
 
 #define WS_MIN_WEAK_SCORE 2
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
@@ -146,6 +153,8 @@ typedef struct {
     gboolean claimed;
     guint32 claim_frame;
     const char *evidence;
+    const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
+    const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
 } ws_conv_t;
 
 /* Per-packet facts, keyed by tvb_raw_offset() of the TCP payload handed to us. */
@@ -348,6 +357,14 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         proto_item_set_generated(pi);
         if (ctx->claim_frame) {
             pi = proto_tree_add_uint(ws_tree, hf_ws_heur_claim_frame, tvb, 0, 0, ctx->claim_frame);
+            proto_item_set_generated(pi);
+        }
+        if (ctx->conv && ctx->conv->subprotocol) {
+            pi = proto_tree_add_string(ws_tree, hf_ws_subprotocol, tvb, 0, 0, ctx->conv->subprotocol);
+            proto_item_set_generated(pi);
+        }
+        if (ctx->conv && ctx->conv->extensions) {
+            pi = proto_tree_add_string(ws_tree, hf_ws_extensions, tvb, 0, 0, ctx->conv->extensions);
             proto_item_set_generated(pi);
         }
         ctx->evidence = NULL;
@@ -593,6 +610,65 @@ static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, prot
     return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
 }
 
+/* Decrypted TLS: the same test; TLS keeps calling the handle we leave in *data. */
+static ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    wsc_heur_result res;
+    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
+    ws_verdict_t v;
+
+    if (!(st && st->claimed)) {
+        v = ws_heur_verdict(tvb, pinfo, st, &res);
+        if (v == WS_VERDICT_NO)
+            return FALSE;
+        st = ws_conv_get(pinfo, TRUE);
+        if (!PINFO_FD_VISITED(pinfo)) {
+            ws_note_evidence(tvb, pinfo, &res);
+            st->score += res.score;
+            if (v == WS_VERDICT_CONVERSATION || st->score >= (int)ws_pref_claim_score) {
+                st->claimed = TRUE;
+                st->claim_frame = pinfo->num;
+                st->evidence = ws_pkt_get(pinfo, tvb, FALSE)->evidence;
+            }
+        }
+    }
+    if (st->claimed && data)
+        *(dissector_handle_t *)data = ws_handle;
+    return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
+}
+
+/*
+ * HTTP hands us the connection after "101 Switching Protocols" with
+ * "Upgrade: websocket" (RFC 6455 4). The handshake tells which side is the
+ * server and what was negotiated.
+ */
+static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
+
+    if (!st) {
+        http_conv_t *http = proto_http > 0 ? (http_conv_t *)conversation_get_proto_data(conv, proto_http) : NULL;
+
+        st = ws_conv_get(pinfo, TRUE);
+        st->claimed = TRUE;
+        st->claim_frame = pinfo->num;
+        st->evidence = "HTTP Upgrade handshake";
+        if (http) {
+            st->subprotocol = http->websocket_protocol;
+            st->extensions = http->websocket_extensions;
+            if (http->startframe)
+                st->claim_frame = http->startframe;
+            if (http->server_port) {
+                /* Direction 0 is the server's. */
+                copy_address_wmem(wmem_file_scope(), &st->addr0, &http->server_addr);
+                st->port0 = http->server_port;
+            }
+        }
+    }
+    return dissect_ws_stream(tvb, pinfo, tree, st);
+}
+
 /*
  * Conversation dissector: set when a conversation is accepted, also reachable
  * through Decode As. Segments that came before the acceptance are decoded only
@@ -656,6 +732,10 @@ void proto_register_ws(void)
             "Why the heuristic accepted this segment", HFILL } },
         { &hf_ws_heur_score, { "Heuristic score", "ws.heur.score", FT_INT32, BASE_DEC, NULL, 0x0,
             "Evidence points of this segment, or gathered by the conversation when it was accepted", HFILL } },
+        { &hf_ws_subprotocol, { "Subprotocol", "ws.subprotocol", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Sec-WebSocket-Protocol chosen by the server in the captured handshake", HFILL } },
+        { &hf_ws_extensions, { "Extensions", "ws.extensions", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Sec-WebSocket-Extensions chosen by the server in the captured handshake", HFILL } },
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
@@ -699,7 +779,14 @@ void proto_register_ws(void)
 
     ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
 
-    ws_module = prefs_register_protocol(proto_ws, NULL);
+    ws_upgrade_handle = register_dissector("ws_plugin_upgrade", dissect_ws_upgrade, proto_ws);
+
+    ws_module = prefs_register_protocol(proto_ws, proto_reg_handoff_ws);
+    prefs_register_bool_preference(ws_module, "take_over_upgrade",
+        "Decode connections upgraded from HTTP",
+        "When the HTTP Upgrade handshake was captured, decode the connection with this plugin "
+        "(one protocol and one set of fields for both cases). Off: leave it to Wireshark's built-in "
+        "WebSocket dissector.", &ws_pref_take_upgrade);
     prefs_register_bool_preference(ws_module, "desegment",
         "Reassemble frames spanning several TCP segments",
         "Whether frames that span TCP segments are reassembled. Needs TCP's "
@@ -717,9 +804,25 @@ void proto_register_ws(void)
 
 void proto_reg_handoff_ws(void)
 {
-    text_lines_handle = find_dissector("data-text-lines");
-    data_handle = find_dissector("data");
-    heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
-                       HEURISTIC_ENABLE);
-    dissector_add_for_decode_as("tcp.port", ws_handle);
+    static gboolean initialized = FALSE;
+
+    if (!initialized) {
+        text_lines_handle = find_dissector("data-text-lines");
+        data_handle = find_dissector("data");
+        heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
+                           HEURISTIC_ENABLE);
+        heur_dissector_add("tls", dissect_ws_heur_tls, "WebSocket over decrypted TLS (ws plugin)", "ws_tls", proto_ws,
+                           HEURISTIC_ENABLE);
+        dissector_add_for_decode_as("tcp.port", ws_handle);
+        proto_http = proto_get_id_by_filter_name("http");
+        builtin_ws_handle = find_dissector("websocket");
+        initialized = TRUE;
+    }
+    /* Plugins are handed off after the built-in dissectors, so this replaces the
+     * built-in's "websocket" entry; the preference gives it back. Called again
+     * whenever a preference of ours changes. */
+    if (ws_pref_take_upgrade || !builtin_ws_handle)
+        dissector_add_string("http.upgrade", "websocket", ws_upgrade_handle);
+    else
+        dissector_add_string("http.upgrade", "websocket", builtin_ws_handle);
 }

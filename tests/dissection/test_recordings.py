@@ -32,11 +32,23 @@ def test_every_message_recovered_without_handshake(tshark, name, passes):
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
-def test_whole_capture_still_decoded_by_builtin(tshark, name):
-    """With the Upgrade captured, Wireshark's own dissector keeps the connection (taking
-    it over is a later issue): every frame is decoded once, by one of the two."""
+def test_whole_capture_taken_over_from_http_upgrade(tshark, name):
     truth = load_truth(name + ".truth.json")
-    rows = tshark.fields(name + ".pcapng", ["websocket.opcode", "ws.opcode"], occurrence_sep=",")
+    got = recover(tshark, name + ".pcapng", truth["port"])
+    assert digest(got) == expected(truth)
+    rows = tshark.fields(name + ".pcapng", ["frame.number", "ws.heur.evidence", "ws.heur.claim_frame"],
+                         extra=["-Y", "ws"], occurrence_sep=",")
+    upgrade = tshark.fields(name + ".pcapng", ["frame.number"], extra=["-Y", "http.response.code == 101"])
+    assert len(upgrade) == 1
+    assert all(r[1] == "HTTP Upgrade handshake" and r[2] == upgrade[0][0] for r in rows)
+    assert int(rows[0][0]) > int(upgrade[0][0])
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_upgrade_left_to_builtin_by_preference(tshark, name):
+    truth = load_truth(name + ".truth.json")
+    rows = tshark.fields(name + ".pcapng", ["websocket.opcode", "ws.opcode"], occurrence_sep=",",
+                         extra=["-o", "ws.take_over_upgrade:FALSE"])
     builtin = sum(len(r[0].split(",")) for r in rows if r[0])
     ours = sum(len(r[1].split(",")) for r in rows if r[1])
     assert (builtin, ours) == (len(truth["messages"]), 0)
