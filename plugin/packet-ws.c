@@ -57,6 +57,7 @@ static int hf_ws_continued_frame = -1;
 static int hf_ws_heur_evidence = -1;
 static int hf_ws_heur_score = -1;
 static int hf_ws_heur_claim_frame = -1;
+static int hf_ws_before_boundary = -1;
 static int hf_ws_subprotocol = -1;
 static int hf_ws_extensions = -1;
 
@@ -89,10 +90,9 @@ static dissector_handle_t data_handle;
 /* Preferences */
 static gboolean ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
-static guint ws_pref_claim_score = 4;
+static guint ws_pref_claim_score = 6;
 static gboolean ws_pref_take_upgrade = TRUE;
 
-#define WS_MIN_WEAK_SCORE 2
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
 #define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
 
@@ -149,7 +149,13 @@ typedef struct {
     guint32 port0;
     int masked[2];       /* mask bit seen per direction, -1 until known */
     ws_pending_t pending[2];
-    int score;           /* heuristic evidence gathered so far */
+    int score;           /* heuristic evidence when the conversation was accepted */
+    wsc_heur_conv heur;  /* evidence gathered before acceptance */
+    guint32 run_start[2];/* first segment of the current run of plausible segments, per direction */
+    guint32 open_frame[2];/* segment where the frame left open at the end of the last one began */
+    guint32 boundary[2]; /* first segment decoded as frames, per direction, once accepted */
+    guint32 rejects;     /* segments rejected before any plausible one */
+    gboolean gave_up;
     gboolean claimed;
     guint32 claim_frame;
     const char *evidence;
@@ -157,12 +163,15 @@ typedef struct {
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
 } ws_conv_t;
 
+/* The heuristic's verdict on a segment seen before the conversation was accepted. */
+enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
+
 /* Per-packet facts, keyed by tvb_raw_offset() of the TCP payload handed to us. */
 typedef struct {
-    ws_pending_t cont;   /* bytes at the start that continue an oversized frame */
-    guint32 cont_len;
-    const char *evidence;/* set when the heuristic accepted this packet */
-    int score;
+    ws_pending_t cont;   /* the frame that the bytes at the start of the segment continue */
+    guint32 cont_len;    /* how many bytes continue it (header bytes included) */
+    guint32 cont_hdr;    /* of which the end of its header */
+    guint8 pre;          /* WS_PRE_* */
 } ws_pkt_t;
 
 /* Passed through tcp_dissect_pdus to the PDU callbacks. */
@@ -171,7 +180,7 @@ typedef struct {
     int dir;
     const char *evidence;  /* heuristic verdict still to show, in the first frame's tree */
     int score;
-    guint32 claim_frame;   /* 0 when the verdict is this packet's own */
+    guint32 claim_frame;
 } ws_ctx_t;
 
 static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
@@ -184,6 +193,7 @@ static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
         copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
         st->port0 = pinfo->srcport;
         st->masked[0] = st->masked[1] = -1;
+        wsc_heur_conv_init(&st->heur);
         conversation_add_proto_data(conv, proto_ws, st);
     }
     return st;
@@ -355,7 +365,7 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         proto_item_set_generated(pi);
         pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->score);
         proto_item_set_generated(pi);
-        if (ctx->claim_frame) {
+        if (ctx->claim_frame && ctx->claim_frame != pinfo->num) {
             pi = proto_tree_add_uint(ws_tree, hf_ws_heur_claim_frame, tvb, 0, 0, ctx->claim_frame);
             proto_item_set_generated(pi);
         }
@@ -473,33 +483,37 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return captured;
 }
 
-/* Bytes at the start of a segment that continue an oversized frame. */
+/* Bytes at the start of a segment that finish a frame begun in an earlier segment. */
 static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt)
 {
     proto_item *ti, *it;
     proto_tree *ws_tree;
     tvbuff_t *ptvb;
     guint n = MIN(pkt->cont_len, tvb_captured_length(tvb));
+    guint h = MIN(pkt->cont_hdr, n);
+    guint np = n - h;
 
-    col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Continuation of %s frame, payload bytes %" PRIu64 "-%" PRIu64
-                        " of %" PRIu64, val_to_str_const(pkt->cont.opcode, ws_opcode_vals, "Reserved"),
-                        pkt->cont.payload_pos, pkt->cont.payload_pos + pkt->cont_len - 1, pkt->cont.payload_len);
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Continuation of %s frame from #%u",
+                        val_to_str_const(pkt->cont.opcode, ws_opcode_vals, "Reserved"), pkt->cont.start_frame);
+    if (np)
+        col_append_fstr(pinfo->cinfo, COL_INFO, ", payload bytes %" PRIu64 "-%" PRIu64 " of %" PRIu64,
+                        pkt->cont.payload_pos, pkt->cont.payload_pos + np - 1, pkt->cont.payload_len);
     ti = proto_tree_add_item(tree, proto_ws, tvb, 0, n, ENC_NA);
-    proto_item_append_text(ti, ", continuation of an oversized frame");
+    proto_item_append_text(ti, ", continuation of a frame begun in an earlier segment");
     ws_tree = proto_item_add_subtree(ti, ett_ws);
     it = proto_tree_add_item(ws_tree, hf_ws_continued, tvb, 0, n, ENC_NA);
     proto_item_set_generated(it);
-    it = proto_tree_add_uint64(ws_tree, hf_ws_continued_offset, tvb, 0, n, pkt->cont.payload_pos);
+    it = proto_tree_add_uint64(ws_tree, hf_ws_continued_offset, tvb, h, np, pkt->cont.payload_pos);
     proto_item_set_generated(it);
     it = proto_tree_add_uint(ws_tree, hf_ws_continued_frame, tvb, 0, 0, pkt->cont.start_frame);
     proto_item_set_generated(it);
-    ptvb = ws_unmasked_tvb(tvb, pinfo, 0, n, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
-    proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, n, ENC_NA);
+    ptvb = ws_unmasked_tvb(tvb, pinfo, h, np, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
+    proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, np, ENC_NA);
     return pkt->cont_len;
 }
 
 /* Frames of one segment (or reassembled run of segments) of an accepted conversation. */
-static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st)
+static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean reassemble)
 {
     ws_ctx_t ctx;
     ws_pkt_t *pkt;
@@ -527,114 +541,105 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         pend->payload_pos += n;
     }
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
-    if (pkt) {
-        if (pkt->evidence) {
-            ctx.evidence = pkt->evidence;
-            ctx.score = pkt->score;
-            ctx.claim_frame = 0;
-        }
-        if (pkt->cont_len)
-            offset = ws_dissect_continued(tvb, pinfo, tree, pkt);
-    }
+    if (pkt && pkt->cont_len)
+        offset = ws_dissect_continued(tvb, pinfo, tree, pkt);
 
     if (offset < len) {
         tvbuff_t *rest = offset ? tvb_new_subset_remaining(tvb, offset) : tvb;
-        tcp_dissect_pdus(rest, pinfo, tree, ws_pref_desegment, 2, get_ws_pdu_len, dissect_ws_frame, &ctx);
+        tcp_dissect_pdus(rest, pinfo, tree, reassemble && ws_pref_desegment, 2, get_ws_pdu_len, dissect_ws_frame,
+                         &ctx);
         if (offset && pinfo->desegment_len)
             pinfo->desegment_offset += offset;
     }
     return (int)tvb_captured_length(tvb);
 }
 
-typedef enum { WS_VERDICT_NO, WS_VERDICT_PACKET, WS_VERDICT_CONVERSATION } ws_verdict_t;
-
-/* Scores the segment with the core heuristic; never throws. */
-static ws_verdict_t ws_heur_verdict(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st, wsc_heur_result *res)
+/*
+ * First pass, conversation not yet accepted: feed the segment to the core's
+ * evidence gatherer and remember its verdict for later passes.
+ */
+static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
 {
     guint caplen = tvb_captured_length(tvb);
-    int expect = -1;
+    int dir = ws_direction(st, pinfo);
+    wsc_heur_seg seg;
+    ws_pkt_t *pkt;
+    int v;
 
-    if (caplen < 2)
-        return WS_VERDICT_NO;
-    if (st)
-        expect = st->masked[ws_direction(st, pinfo)];
-    wsc_heur_scan(tvb_get_ptr(tvb, 0, caplen), caplen, expect, 1, res);
-    if (res->reject)
-        return WS_VERDICT_NO;
-    /* A truncated capture cannot prove that the frames fill the segment. */
-    if (caplen < tvb_reported_length(tvb))
-        res->evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
-    if (res->score >= (int)ws_pref_claim_score)
-        return WS_VERDICT_CONVERSATION;
-    if ((res->evidence & WSC_EV_EXACT_FIT) && res->score >= WS_MIN_WEAK_SCORE)
-        return WS_VERDICT_PACKET;
-    return WS_VERDICT_NO;
-}
-
-static void ws_note_evidence(tvbuff_t *tvb, packet_info *pinfo, const wsc_heur_result *res)
-{
-    char buf[192];
-    ws_pkt_t *pkt = ws_pkt_get(pinfo, tvb, TRUE);
-
-    wsc_heur_describe(res->evidence, buf, sizeof(buf));
-    pkt->evidence = wmem_strdup(wmem_file_scope(), buf);
-    pkt->score = res->score;
+    if (caplen == 0)
+        return WSC_SEG_REJECT;
+    v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen,
+                           caplen == tvb_reported_length(tvb), (int)ws_pref_claim_score, &seg);
+    if (v == WSC_SEG_REJECT) {
+        st->run_start[dir] = 0;
+        if (seg.scan.reject & WSC_R_SAME_MASKS)
+            st->run_start[dir ^ 1] = 0;
+        /* A conversation that never looked like frames at all is not worth scanning forever. */
+        if (!st->run_start[0] && !st->run_start[1] && ++st->rejects >= 1000)
+            st->gave_up = TRUE;
+        return v;
+    }
+    /* Only plausible segments are remembered: the others are told apart later by their frame number. */
+    pkt = ws_pkt_get(pinfo, tvb, TRUE);
+    pkt->pre = WS_PRE_PLAUSIBLE;
+    if (!st->run_start[dir])
+        st->run_start[dir] = pinfo->num;
+    if (seg.skip_header + seg.skip_payload > 0) {
+        pkt->cont_len = (guint32)(seg.skip_header + seg.skip_payload);
+        pkt->cont_hdr = (guint32)seg.skip_header;
+        pkt->cont.payload_pos = seg.skip_payload_pos;
+        pkt->cont.payload_len = seg.skip_payload_len;
+        memcpy(pkt->cont.key, seg.skip_key, 4);
+        pkt->cont.masked = seg.skip_masked;
+        pkt->cont.opcode = seg.skip_opcode;
+        pkt->cont.start_frame = st->open_frame[dir];
+    }
+    if (seg.scan.tail_header_len)
+        st->open_frame[dir] = pinfo->num;
+    if (st->masked[dir] < 0)
+        st->masked[dir] = seg.scan.masked;
+    if (v == WSC_SEG_ACCEPT) {
+        char buf[256];
+        wsc_heur_describe(st->heur.evidence, buf, sizeof(buf));
+        st->evidence = wmem_strdup(wmem_file_scope(), buf);
+        st->score = seg.score;
+        st->claimed = TRUE;
+        st->claim_frame = pinfo->num;
+        st->boundary[0] = st->run_start[0];
+        st->boundary[1] = st->run_start[1];
+    }
+    return v;
 }
 
 static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    wsc_heur_result res;
-    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
-    ws_verdict_t v;
+    ws_conv_t *st;
 
-    if (st && st->claimed)
-        return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
-
-    v = ws_heur_verdict(tvb, pinfo, st, &res);
-    if (v == WS_VERDICT_NO)
+    if (PINFO_FD_VISITED(pinfo))
+        /* Accepted conversations reach dissect_ws_tcp on later passes. */
         return FALSE;
-
     st = ws_conv_get(pinfo, TRUE);
-    if (!PINFO_FD_VISITED(pinfo)) {
-        ws_note_evidence(tvb, pinfo, &res);
-        st->score += res.score;
-        if (st->masked[ws_direction(st, pinfo)] < 0)
-            st->masked[ws_direction(st, pinfo)] = res.masked;
-        if (v == WS_VERDICT_CONVERSATION || st->score >= (int)ws_pref_claim_score) {
-            st->claimed = TRUE;
-            st->claim_frame = pinfo->num;
-            st->evidence = ws_pkt_get(pinfo, tvb, FALSE)->evidence;
-            conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
-        }
-    }
-    return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
+    if (st->claimed)
+        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
+    if (st->gave_up || ws_heur_feed(tvb, pinfo, st) != WSC_SEG_ACCEPT)
+        return FALSE;
+    conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
 }
 
 /* Decrypted TLS: the same test; TLS keeps calling the handle we leave in *data. */
 static ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    wsc_heur_result res;
-    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
-    ws_verdict_t v;
+    ws_conv_t *st;
 
-    if (!(st && st->claimed)) {
-        v = ws_heur_verdict(tvb, pinfo, st, &res);
-        if (v == WS_VERDICT_NO)
-            return FALSE;
-        st = ws_conv_get(pinfo, TRUE);
-        if (!PINFO_FD_VISITED(pinfo)) {
-            ws_note_evidence(tvb, pinfo, &res);
-            st->score += res.score;
-            if (v == WS_VERDICT_CONVERSATION || st->score >= (int)ws_pref_claim_score) {
-                st->claimed = TRUE;
-                st->claim_frame = pinfo->num;
-                st->evidence = ws_pkt_get(pinfo, tvb, FALSE)->evidence;
-            }
-        }
-    }
-    if (st->claimed && data)
+    if (PINFO_FD_VISITED(pinfo))
+        return FALSE;
+    st = ws_conv_get(pinfo, TRUE);
+    if (!st->claimed && (st->gave_up || ws_heur_feed(tvb, pinfo, st) != WSC_SEG_ACCEPT))
+        return FALSE;
+    if (data)
         *(dissector_handle_t *)data = ws_handle;
-    return dissect_ws_stream(tvb, pinfo, tree, st) > 0;
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
 }
 
 /*
@@ -647,7 +652,7 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
     conversation_t *conv = find_or_create_conversation(pinfo);
     ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
 
-    if (!st) {
+    if (!st || !st->claimed) {
         http_conv_t *http = proto_http > 0 ? (http_conv_t *)conversation_get_proto_data(conv, proto_http) : NULL;
 
         st = ws_conv_get(pinfo, TRUE);
@@ -666,24 +671,42 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
             }
         }
     }
-    return dissect_ws_stream(tvb, pinfo, tree, st);
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE);
 }
 
 /*
  * Conversation dissector: set when a conversation is accepted, also reachable
- * through Decode As. Segments that came before the acceptance are decoded only
- * when they pass the same test that would have accepted them on their own.
+ * through Decode As. On later passes (two-pass tshark, the GUI) it also gets the
+ * segments that came before the acceptance: those that fitted the evidence are
+ * decoded (without reassembly, which TCP did not do for them), those before the
+ * first frame boundary of their direction are shown as one labelled item.
  */
 static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     ws_conv_t *st = ws_conv_get(pinfo, TRUE);
+    ws_pkt_t *pkt;
+    int dir;
 
-    if (st->claimed && pinfo->num < st->claim_frame && !ws_pkt_get(pinfo, tvb, FALSE)) {
-        wsc_heur_result res;
-        if (ws_heur_verdict(tvb, pinfo, st, &res) == WS_VERDICT_NO)
-            return 0;
+    if (!st->claimed || pinfo->num >= st->claim_frame)
+        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE);
+
+    pkt = ws_pkt_get(pinfo, tvb, FALSE);
+    dir = ws_direction(st, pinfo);
+    if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && st->boundary[dir] && pinfo->num >= st->boundary[dir])
+        return dissect_ws_stream(tvb, pinfo, tree, st, FALSE);
+    if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
+        proto_item *ti;
+        proto_tree *ws_tree;
+
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+        col_set_str(pinfo->cinfo, COL_INFO, "Continuation of a frame that began before the capture");
+        ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
+        proto_item_append_text(ti, ", before the first frame boundary");
+        ws_tree = proto_item_add_subtree(ti, ett_ws);
+        proto_tree_add_item(ws_tree, hf_ws_before_boundary, tvb, 0, -1, ENC_NA);
+        return (int)tvb_captured_length(tvb);
     }
-    return dissect_ws_stream(tvb, pinfo, tree, st);
+    return 0;
 }
 
 void proto_register_ws(void)
@@ -736,6 +759,9 @@ void proto_register_ws(void)
             "Sec-WebSocket-Protocol chosen by the server in the captured handshake", HFILL } },
         { &hf_ws_extensions, { "Extensions", "ws.extensions", FT_STRING, BASE_NONE, NULL, 0x0,
             "Sec-WebSocket-Extensions chosen by the server in the captured handshake", HFILL } },
+        { &hf_ws_before_boundary, { "Continuation of a frame that began before the capture", "ws.before_boundary",
+            FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Bytes of this direction before the first frame boundary the heuristic found", HFILL } },
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
@@ -797,8 +823,8 @@ void proto_register_ws(void)
         10, &ws_pref_max_reassembly);
     prefs_register_uint_preference(ws_module, "heur_claim_score",
         "Evidence needed to claim a conversation",
-        "Heuristic points (see docs/fields.md) after which a whole TCP conversation is decoded as WebSocket. "
-        "A lone segment of whole, well-formed frames is decoded with 2 points.",
+        "Evidence points (see docs/detection.md) after which a TCP conversation is decoded as WebSocket. "
+        "Lower accepts sooner and risks claiming other traffic.",
         10, &ws_pref_claim_score);
 }
 

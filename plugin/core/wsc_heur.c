@@ -55,10 +55,18 @@ static int close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header *
 
 void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_allowed, wsc_heur_result *r)
 {
+    wsc_heur_scan_ex(buf, len, expect_masked, -1, rsv1_allowed, r);
+}
+
+void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_message, int rsv1_allowed,
+                      wsc_heur_result *r)
+{
     size_t off = 0;
+    unsigned informative = 0;
 
     memset(r, 0, sizeof(*r));
     r->masked = expect_masked;
+    r->in_message = in_message;
 
     while (off < len && r->frames < WSC_HEUR_MAX_FRAMES) {
         wsc_frame_header h;
@@ -77,9 +85,14 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
             /* A header cut by the segment end: acceptable only after whole frames. */
             if (r->frames == 0)
                 r->reject |= WSC_R_TOO_SHORT;
+            r->tail_header_len = (uint8_t)rest;
+            memcpy(r->tail_header, buf + off, rest);
             return;
         }
         r->violations = wsc_frame_violations(&h, rsv1_allowed);
+        /* RFC 7692 6.1: RSV1 marks the first frame of a message, never a continuation. */
+        if ((h.rsv & 0x4u) && h.opcode == WSC_OP_CONTINUATION)
+            r->violations |= WSC_V_RSV1;
         if (r->violations) {
             r->reject |= WSC_R_HEADER;
             return;
@@ -90,8 +103,23 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
         }
         r->masked = h.masked;
 
+        /* RFC 6455 5.4: fragments of one message are not interleaved with another
+         * message; control frames may come between them. */
+        if (!wsc_opcode_is_control(h.opcode)) {
+            if (h.opcode == WSC_OP_CONTINUATION) {
+                if (r->in_message == 0) {
+                    r->reject |= WSC_R_SEQUENCE;
+                    return;
+                }
+            } else if (r->in_message == 1) {
+                r->reject |= WSC_R_SEQUENCE;
+                return;
+            }
+            r->in_message = h.fin ? 0 : 1;
+        }
+
         total = wsc_frame_total_len(&h);
-        if (r->frames == 0)
+        if (r->frames == 0 && !(r->evidence & WSC_EV_EXT_LEN))
             r->first_frame_len = total;
         payload = buf + off + h.header_len;
         whole = total <= rest;
@@ -101,14 +129,24 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
             /* The frame goes on in later segments. A 7-bit length that does not fit
              * is common in random data, a minimal extended length much less so. */
             if (h.len7 < 126) {
-                r->reject |= WSC_R_PARTIAL_SMALL;
-                return;
+                if (r->frames == 0) {
+                    r->reject |= WSC_R_PARTIAL_SMALL;
+                    return;
+                }
+            } else {
+                r->evidence |= WSC_EV_EXT_LEN;
+                r->score += h.len7 == 127 ? 2 : 1;
             }
-            r->evidence |= WSC_EV_EXT_LEN;
-            r->score += h.len7 == 127 ? 2 : 1;
+            r->tail_header_len = h.header_len;
+            memcpy(r->tail_header, buf + off, h.header_len);
+            r->tail_payload_seen = visible;
         } else {
             r->frames++;
-            r->score += 1;
+            /* Empty frames and bare continuations prove little: runs of zero bytes parse as them. */
+            if (h.payload_len > 0 && h.opcode != WSC_OP_CONTINUATION) {
+                informative++;
+                r->score += informative == 1 ? 1 : 2;
+            }
         }
 
         switch (h.opcode) {
@@ -121,13 +159,18 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
                     r->reject |= WSC_R_BAD_UTF8;
                     return;
                 }
-            } else if (!text_prefix_valid(payload, visible, &h, whole)) {
+            } else if (!text_prefix_valid(payload, visible, &h, whole && h.fin)) {
                 r->reject |= WSC_R_BAD_UTF8;
                 return;
             }
             if (visible > 0) {
                 r->evidence |= WSC_EV_TEXT_UTF8;
                 r->score += visible >= 16 ? 3 : 1;
+                if (visible >= 16 && h.masked) {
+                    /* Random bytes XORed with a random key are almost never UTF-8. */
+                    r->evidence |= WSC_EV_MASKED_TEXT;
+                    r->score += 2;
+                }
             }
             break;
         case WSC_OP_CLOSE:
@@ -156,12 +199,148 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
     }
     if (off == len) {
         r->evidence |= WSC_EV_EXACT_FIT;
-        r->score += 1;
+        if (informative)
+            r->score += 1;
     }
-    if (r->frames >= 2) {
+    if (r->frames >= 2)
         r->evidence |= WSC_EV_CHAIN;
-        r->score += 2 * (int)(r->frames - 1);
+}
+
+void wsc_heur_conv_init(wsc_heur_conv *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->dir[0].masked = c->dir[1].masked = -1;
+    c->dir[0].in_message = c->dir[1].in_message = -1;
+}
+
+static void dir_reset(wsc_heur_dir *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->masked = -1;
+    d->in_message = -1;
+}
+
+static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
+{
+    int s = c->dir[0].score + c->dir[1].score;
+
+    if (c->dir[0].masked >= 0 && c->dir[1].masked >= 0 && c->dir[0].masked != c->dir[1].masked) {
+        s += WSC_HEUR_OPPOSITE_MASKS;
+        *evidence |= WSC_EV_OPPOSITE_MASKS;
     }
+    if (c->dir[0].segments + c->dir[1].segments >= 2)
+        *evidence |= WSC_EV_SEGMENTS;
+    return s;
+}
+
+/* Consumes the bytes that finish the frame left open by the previous segment. */
+static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out)
+{
+    size_t used = 0;
+    wsc_frame_header h;
+
+    if (d->hdr_have && d->owed == 0) {
+        /* The header itself was cut: complete it first. */
+        size_t need;
+        int rc = wsc_frame_parse_header(d->hdr, d->hdr_have, &h, &need);
+        while (rc == WSC_PARSE_NEED_MORE && used < len && d->hdr_have < WSC_MAX_HEADER_LEN) {
+            d->hdr[d->hdr_have++] = buf[used++];
+            rc = wsc_frame_parse_header(d->hdr, d->hdr_have, &h, &need);
+        }
+        out->skip_header = used;
+        if (rc == WSC_PARSE_NEED_MORE)
+            return used;
+        if (rc < 0) {
+            d->hdr_have = 0;
+            return (size_t)-1;
+        }
+        d->owed = h.payload_len;
+        d->payload_pos = 0;
+    }
+    if (d->hdr_have) {
+        size_t n;
+        if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) <= 0)
+            return (size_t)-1;
+        n = (size_t)((uint64_t)(len - used) < d->owed ? (uint64_t)(len - used) : d->owed);
+        out->skip_payload = n;
+        out->skip_payload_pos = d->payload_pos;
+        out->skip_payload_len = h.payload_len;
+        memcpy(out->skip_key, h.mask_key, 4);
+        out->skip_masked = h.masked;
+        out->skip_opcode = h.opcode;
+        used += n;
+        d->owed -= n;
+        d->payload_pos += n;
+        if (d->owed == 0)
+            d->hdr_have = 0;
+    }
+    return used;
+}
+
+int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len, int exact, int accept_score,
+                       wsc_heur_seg *out)
+{
+    wsc_heur_dir *d = &c->dir[dir & 1];
+    wsc_heur_dir *o = &c->dir[(dir & 1) ^ 1];
+    size_t used;
+    unsigned evidence = 0;
+
+    memset(out, 0, sizeof(*out));
+    used = finish_open_frame(d, buf, len, out);
+    if (used == (size_t)-1) {
+        dir_reset(d);
+        out->verdict = WSC_SEG_REJECT;
+        return out->verdict;
+    }
+    if (used < len) {
+        wsc_heur_scan_ex(buf + used, len - used, d->masked, d->in_message, 1, &out->scan);
+        if (!exact)
+            out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
+        if (!out->scan.reject && o->masked >= 0 && out->scan.masked >= 0 && o->masked == out->scan.masked &&
+            (d->frames + out->scan.frames) > 0 && o->frames > 0)
+            out->scan.reject |= WSC_R_SAME_MASKS;
+        if (out->scan.reject) {
+            dir_reset(d);
+            if (out->scan.reject & WSC_R_SAME_MASKS)
+                dir_reset(o);
+            c->evidence = 0;
+            out->score = conv_score(c, &evidence);
+            out->verdict = WSC_SEG_REJECT;
+            return out->verdict;
+        }
+        d->started = 1;
+        d->masked = out->scan.masked;
+        d->in_message = out->scan.in_message;
+        d->frames += out->scan.frames;
+        d->score += out->scan.score;
+        c->evidence |= out->scan.evidence;
+        if (out->scan.tail_header_len) {
+            memcpy(d->hdr, out->scan.tail_header, out->scan.tail_header_len);
+            d->hdr_have = out->scan.tail_header_len;
+            if (wsc_frame_header_len(d->hdr[0], d->hdr_have > 1 ? d->hdr[1] : 0) <= d->hdr_have) {
+                wsc_frame_header h;
+                if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) > 0) {
+                    d->owed = h.payload_len - out->scan.tail_payload_seen;
+                    d->payload_pos = out->scan.tail_payload_seen;
+                    if (d->owed == 0)
+                        d->hdr_have = 0;
+                }
+            } else {
+                d->owed = 0;
+            }
+        }
+    } else if (!d->started) {
+        /* All of it finishes a frame we know nothing about. */
+        out->verdict = WSC_SEG_REJECT;
+        return out->verdict;
+    }
+    d->segments++;
+    out->score = conv_score(c, &evidence);
+    c->evidence |= evidence;
+    out->verdict = out->score >= accept_score ? WSC_SEG_ACCEPT : WSC_SEG_PLAUSIBLE;
+    if (out->verdict == WSC_SEG_ACCEPT)
+        c->accepted = 1;
+    return out->verdict;
 }
 
 void wsc_heur_describe(unsigned evidence, char *out, size_t outlen)
@@ -173,6 +352,9 @@ void wsc_heur_describe(unsigned evidence, char *out, size_t outlen)
         { WSC_EV_CLOSE_CODE, "valid close code" },
         { WSC_EV_EXT_LEN, "minimal extended length" },
         { WSC_EV_CONTROL, "well-formed control frame" },
+        { WSC_EV_OPPOSITE_MASKS, "one direction masked, the other not" },
+        { WSC_EV_MASKED_TEXT, "masked text unmasks to UTF-8" },
+        { WSC_EV_SEGMENTS, "consistent over several segments" },
     };
     size_t used = 0;
     size_t i;

@@ -21,7 +21,10 @@ enum wsc_evidence {
     WSC_EV_TEXT_UTF8 = 1u << 2,     /* a text payload unmasks to valid UTF-8 */
     WSC_EV_CLOSE_CODE = 1u << 3,    /* a close frame with a valid status code */
     WSC_EV_EXT_LEN = 1u << 4,       /* a minimal 16/64-bit length announcing a frame longer than the segment */
-    WSC_EV_CONTROL = 1u << 5        /* a well-formed ping, pong or empty close */
+    WSC_EV_CONTROL = 1u << 5,       /* a well-formed ping, pong or empty close */
+    WSC_EV_OPPOSITE_MASKS = 1u << 6, /* one direction masked, the other not */
+    WSC_EV_MASKED_TEXT = 1u << 7,   /* masked text of 16 bytes or more unmasks to UTF-8 */
+    WSC_EV_SEGMENTS = 1u << 8       /* consistent over several segments */
 };
 
 /* Reasons to reject (the segment is not a run of WebSocket frames). */
@@ -32,7 +35,9 @@ enum wsc_reject {
     WSC_R_BAD_UTF8 = 1u << 3,       /* text that does not unmask to UTF-8 */
     WSC_R_BAD_CLOSE = 1u << 4,      /* close payload of 1 byte or with a code that is never sent */
     WSC_R_TOO_SHORT = 1u << 5,      /* not even one frame header */
-    WSC_R_PARTIAL_SMALL = 1u << 6   /* the only frame is cut by the segment end but has a 7-bit length */
+    WSC_R_PARTIAL_SMALL = 1u << 6,  /* the only frame is cut by the segment end but has a 7-bit length */
+    WSC_R_SEQUENCE = 1u << 7,       /* continuation without a message, or a data frame inside one (RFC 6455 5.4) */
+    WSC_R_SAME_MASKS = 1u << 8      /* both directions masked, or both unmasked (RFC 6455 5.1) */
 };
 
 typedef struct wsc_heur_result {
@@ -43,6 +48,11 @@ typedef struct wsc_heur_result {
     unsigned frames;        /* whole frames in the segment */
     int masked;             /* mask bit of the frames seen: 0, 1, or -1 if none */
     uint64_t first_frame_len; /* total length of the first frame */
+    int in_message;         /* after the segment: 1 inside a fragmented data message, 0 not, -1 unknown */
+    /* A frame cut by the segment end (tail_header_len > 0): */
+    uint8_t tail_header[14]; /* its header bytes as far as the segment holds them */
+    uint8_t tail_header_len; /* how many of them are in the segment */
+    uint64_t tail_payload_seen; /* payload bytes of it in the segment (header complete) */
 } wsc_heur_result;
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
@@ -56,6 +66,72 @@ typedef struct wsc_heur_result {
  * rsv1_allowed: whether RSV1 (permessage-deflate) is acceptable on data frames.
  */
 void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_allowed, wsc_heur_result *r);
+
+/* The same with the direction's fragmentation state: in_message is 1 when a
+ * fragmented data message is in progress, 0 when not, -1 when unknown (the
+ * capture began mid-stream). RFC 6455 5.4: a continuation frame needs a message
+ * in progress, a new text or binary frame must not interrupt one. */
+void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_message, int rsv1_allowed,
+                      wsc_heur_result *r);
+
+/*
+ * Evidence gathered over the segments of one TCP conversation, fed in order on
+ * the first pass. A direction's evidence is dropped when one of its segments is
+ * not a run of frames; a frame cut by a segment end is followed into the next
+ * segment of its direction, so later segments are tested at the true boundary.
+ */
+typedef struct wsc_heur_dir {
+    int masked;              /* -1 until a frame is seen */
+    int in_message;          /* see wsc_heur_scan_ex */
+    int started;             /* a frame boundary was found and everything since fits */
+    int score;
+    uint32_t frames;
+    uint32_t segments;       /* plausible segments since the last reset */
+    /* The frame that goes on into the next segment: */
+    uint8_t hdr[14];
+    uint8_t hdr_have;        /* header bytes seen; equals the header length once complete */
+    uint64_t owed;           /* payload bytes still to come (header complete) */
+    uint64_t payload_pos;    /* payload offset of the next byte */
+} wsc_heur_dir;
+
+typedef struct wsc_heur_conv {
+    wsc_heur_dir dir[2];
+    unsigned evidence;       /* union of the evidence bits of the current run */
+    int accepted;
+} wsc_heur_conv;
+
+enum wsc_seg_verdict {
+    WSC_SEG_REJECT = 0,      /* these bytes are not WebSocket frames (evidence of the direction dropped) */
+    WSC_SEG_PLAUSIBLE = 1,   /* consistent with WebSocket, not enough evidence yet */
+    WSC_SEG_ACCEPT = 2       /* the conversation is WebSocket */
+};
+
+/* Evidence points for both directions masked the opposite way. */
+#define WSC_HEUR_OPPOSITE_MASKS 4
+
+typedef struct wsc_heur_seg {
+    int verdict;             /* enum wsc_seg_verdict */
+    int score;               /* the conversation's score after this segment */
+    /* Bytes at the start of the segment that finish a frame begun in an earlier segment: */
+    uint64_t skip_header;    /* header bytes */
+    uint64_t skip_payload;   /* payload bytes (they follow the header bytes) */
+    uint64_t skip_payload_pos; /* payload offset of the first of them */
+    uint64_t skip_payload_len; /* that frame's payload length */
+    uint8_t skip_key[4];
+    uint8_t skip_masked;
+    uint8_t skip_opcode;
+    wsc_heur_result scan;    /* of the bytes after the skipped ones */
+} wsc_heur_seg;
+
+void wsc_heur_conv_init(wsc_heur_conv *c);
+
+/*
+ * Feeds the next segment of direction dir (0 or 1). exact: the segment's bytes are
+ * all there (not cut by the snapshot length). accept_score: points at which the
+ * conversation is accepted. Returns the verdict (also in out->verdict).
+ */
+int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len, int exact, int accept_score,
+                       wsc_heur_seg *out);
 
 /* Writes a short human-readable list of the evidence bits into out (always NUL-terminated). */
 void wsc_heur_describe(unsigned evidence, char *out, size_t outlen);

@@ -40,14 +40,43 @@ static void test_seed(void)
 
 static void test_chain_scores_more(void)
 {
-    /* RFC 6455 5.7: "Hel" + "lo" fragments, then a ping, in one segment. */
-    static const uint8_t b[] = { 0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f, 0x89, 0x00 };
-    wsc_heur_result one = scan(b, 5, -1);
+    /* RFC 6455 5.7: "Hello" twice, then a ping, in one segment. */
+    static const uint8_t b[] = { 0x81, 0x05, 'H', 'e', 'l', 'l', 'o', 0x81, 0x05, 'H', 'e', 'l', 'l', 'o', 0x89, 0x00 };
+    wsc_heur_result one = scan(b, 7, -1);
     wsc_heur_result three = scan(b, sizeof(b), -1);
     g_assert_cmpuint(three.reject, ==, 0);
     g_assert_cmpuint(three.frames, ==, 3);
     g_assert_true(three.evidence & WSC_EV_CHAIN);
     g_assert_cmpint(three.score, >, one.score);
+}
+
+static void test_fragment_sequence(void)
+{
+    /* RFC 6455 5.7: "Hel" + "lo" is a valid fragmented message... */
+    static const uint8_t ok[] = { 0x01, 0x03, 0x48, 0x65, 0x6c, 0x89, 0x00, 0x80, 0x02, 0x6c, 0x6f };
+    /* ...a continuation after a final frame, or a new text inside a message, is not (5.4). */
+    static const uint8_t cont_after_fin[] = { 0x81, 0x01, 'a', 0x80, 0x01, 'b' };
+    static const uint8_t text_in_message[] = { 0x01, 0x01, 'a', 0x81, 0x01, 'b' };
+    wsc_heur_result r;
+    wsc_heur_scan_ex(ok, sizeof(ok), -1, 0, 1, &r);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_cmpint(r.in_message, ==, 0);
+    g_assert_true(scan(cont_after_fin, sizeof(cont_after_fin), -1).reject & WSC_R_SEQUENCE);
+    g_assert_true(scan(text_in_message, sizeof(text_in_message), -1).reject & WSC_R_SEQUENCE);
+    /* A continuation first is fine when the capture may have begun inside a message, not when it cannot. */
+    wsc_heur_scan_ex(ok + 7, 4, -1, -1, 1, &r);
+    g_assert_cmpuint(r.reject, ==, 0);
+    wsc_heur_scan_ex(ok + 7, 4, -1, 0, 1, &r);
+    g_assert_true(r.reject & WSC_R_SEQUENCE);
+}
+
+static void test_zero_runs_score_nothing(void)
+{
+    /* 00 00 parses as an empty non-final continuation frame: runs of zeros must not add up. */
+    uint8_t zeros[256] = { 0 };
+    wsc_heur_result r = scan(zeros, sizeof(zeros), -1);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_cmpint(r.score, ==, 0);
 }
 
 static void test_wrong_expected_mask(void)
@@ -136,6 +165,137 @@ static void test_other_protocols(void)
     g_assert_cmpuint(scan(smtp, sizeof(smtp) - 1, -1).reject, !=, 0);
 }
 
+static int feed(wsc_heur_conv *c, int dir, const void *b, size_t n, wsc_heur_seg *seg)
+{
+    const uint8_t *g = guard_copy(b, n);
+    int v = wsc_heur_conv_feed(c, dir, g, n, 1, 6, seg);
+    guard_free(g);
+    return v;
+}
+
+static void test_conv_seed(void)
+{
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    wsc_heur_conv_init(&c);
+    /* Masked text that unmasks to 35 bytes of UTF-8: enough on its own. */
+    g_assert_cmpint(feed(&c, 0, seed_client, sizeof(seed_client), &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_cmpint(seg.score, >=, 6);
+}
+
+static void test_conv_server_text_needs_more(void)
+{
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 1, seed_server, sizeof(seed_server) - 1, &seg), ==, WSC_SEG_PLAUSIBLE);
+    /* The other direction, masked: opposite masking adds the missing evidence. */
+    g_assert_cmpint(feed(&c, 0, "\x81\x80\x01\x02\x03\x04", 6, &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_true(c.evidence & WSC_EV_OPPOSITE_MASKS);
+}
+
+static void test_conv_same_masks_rejected(void)
+{
+    /* DNS over TCP: a 2-byte length then the message; small messages parse as unmasked
+     * continuation frames that fill the segment, in both directions. */
+    static const uint8_t q[] = { 0x00, 0x05, 0xab, 0xcd, 0x01, 0x00, 0x00 };
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    int i;
+    wsc_heur_conv_init(&c);
+    for (i = 0; i < 20; i++) {
+        int v = feed(&c, i & 1, q, sizeof(q), &seg);
+        g_assert_cmpint(v, !=, WSC_SEG_ACCEPT);
+    }
+    g_assert_false(c.accepted);
+}
+
+static void test_conv_frame_across_segments(void)
+{
+    /* A 300-byte unmasked binary frame over three segments, then a text frame. */
+    uint8_t f[4 + 300 + 2 + 20];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t i;
+    f[0] = 0x82; f[1] = 126; f[2] = 0x01; f[3] = 0x2c;
+    for (i = 0; i < 300; i++)
+        f[4 + i] = (uint8_t)(i * 7);
+    f[304] = 0x81; f[305] = 20;
+    memcpy(f + 306, "twenty bytes of text", 20);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 1, f, 100, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_true(seg.scan.evidence & WSC_EV_EXT_LEN);
+    /* The middle segment is all payload of the open frame. */
+    g_assert_cmpint(feed(&c, 1, f + 100, 100, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpuint(seg.skip_payload, ==, 100);
+    g_assert_cmpuint(seg.skip_payload_pos, ==, 96);
+    g_assert_cmpuint(seg.skip_payload_len, ==, 300);
+    /* The last one finishes it (104 bytes) and holds the text frame. */
+    feed(&c, 1, f + 200, sizeof(f) - 200, &seg);
+    g_assert_cmpuint(seg.skip_payload, ==, 104);
+    g_assert_cmpuint(seg.scan.frames, ==, 1);
+    g_assert_true(seg.scan.evidence & WSC_EV_TEXT_UTF8);
+    g_assert_true(seg.scan.evidence & WSC_EV_EXACT_FIT);
+}
+
+static void test_conv_header_across_segments(void)
+{
+    /* A 64-bit length header cut after 5 bytes. */
+    uint8_t f[10 + 70000];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    memset(f, 'x', sizeof(f));
+    f[0] = 0x82; f[1] = 127;
+    memset(f + 2, 0, 8);
+    f[7] = 0x01; f[8] = 0x11; f[9] = 0x70; /* 70000 */
+    wsc_heur_conv_init(&c);
+    /* First a whole text frame so that the cut header follows a frame. */
+    g_assert_cmpint(feed(&c, 1, "\x81\x03" "abc\x82\x7f\x00\x00\x00", 10, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpuint(seg.scan.tail_header_len, ==, 5);
+    feed(&c, 1, f + 5, 1000, &seg);
+    g_assert_cmpint(seg.verdict, !=, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_header, ==, 5);
+    g_assert_cmpuint(seg.skip_payload, ==, 995);
+    g_assert_cmpuint(seg.skip_payload_len, ==, 70000);
+}
+
+static void test_conv_reject_drops_evidence(void)
+{
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 1, seed_server, sizeof(seed_server) - 1, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(feed(&c, 1, "GET / HTTP/1.1\r\n", 16, &seg), ==, WSC_SEG_REJECT);
+    g_assert_cmpint(c.dir[1].score, ==, 0);
+    g_assert_cmpint(feed(&c, 1, seed_server, sizeof(seed_server) - 1, &seg), ==, WSC_SEG_PLAUSIBLE);
+}
+
+static void test_conv_random_streams(void)
+{
+    /* Random two-way streams of random-sized segments: none may be accepted. */
+    GRand *r = g_rand_new_with_seed(7);
+    uint8_t buf[1500];
+    int conv, accepted = 0;
+    for (conv = 0; conv < 2000; conv++) {
+        wsc_heur_conv c;
+        wsc_heur_seg seg;
+        int i;
+        wsc_heur_conv_init(&c);
+        for (i = 0; i < 50 && !c.accepted; i++) {
+            size_t n = (size_t)g_rand_int_range(r, 1, 200);
+            size_t k;
+            if (g_rand_int_range(r, 0, 4) == 0)
+                n = (size_t)g_rand_int_range(r, 1, sizeof(buf));
+            for (k = 0; k < n; k++)
+                buf[k] = (uint8_t)g_rand_int(r);
+            wsc_heur_conv_feed(&c, g_rand_int_range(r, 0, 2), buf, n, 1, 6, &seg);
+        }
+        accepted += c.accepted;
+    }
+    g_assert_cmpint(accepted, ==, 0);
+    g_rand_free(r);
+}
+
 static void test_random_rarely_scores(void)
 {
     /* Random segments: count those that would claim a conversation (score >= 4). */
@@ -171,6 +331,15 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/core/heur/seed", test_seed);
     g_test_add_func("/core/heur/chain", test_chain_scores_more);
+    g_test_add_func("/core/heur/fragment_sequence", test_fragment_sequence);
+    g_test_add_func("/core/heur/zero_runs", test_zero_runs_score_nothing);
+    g_test_add_func("/core/heur/conv/seed", test_conv_seed);
+    g_test_add_func("/core/heur/conv/server_text_needs_more", test_conv_server_text_needs_more);
+    g_test_add_func("/core/heur/conv/same_masks", test_conv_same_masks_rejected);
+    g_test_add_func("/core/heur/conv/frame_across_segments", test_conv_frame_across_segments);
+    g_test_add_func("/core/heur/conv/header_across_segments", test_conv_header_across_segments);
+    g_test_add_func("/core/heur/conv/reject_drops_evidence", test_conv_reject_drops_evidence);
+    g_test_add_func("/core/heur/conv/random_streams", test_conv_random_streams);
     g_test_add_func("/core/heur/wrong_expected_mask", test_wrong_expected_mask);
     g_test_add_func("/core/heur/mixed_mask", test_mixed_mask_in_segment);
     g_test_add_func("/core/heur/header_rules", test_header_rules);
