@@ -19,7 +19,31 @@ typedef bool ws_heur_ret_t;
 typedef gboolean ws_heur_ret_t;
 #endif
 
-/* tvb_get_guint8 was renamed tvb_get_uint8 in 4.2 and the old name later dropped. */
+/* Boolean preference variables are bool from 4.4 on (prefs_register_bool_preference
+ * takes bool *), gboolean before. */
+#if WS_VERSION_AT_LEAST(4, 4)
+typedef bool ws_pref_bool_t;
+#else
+typedef gboolean ws_pref_bool_t;
+#endif
+
+/* plugin_describe() and WS_PLUGIN_DESC_* (4.2 on) come from wsutil/plugins.h, which
+ * no other installed header pulls in; 4.0 does not install it. */
+#if WS_VERSION_AT_LEAST(4, 2)
+#include <wsutil/plugins.h>
+#endif
+
+/* What the captured HTTP handshake negotiated: http_conv_t has the two strings up to
+ * 4.4; 4.6 moved them behind a callback of http_upgrade_info_t (not used yet). */
+#if WS_VERSION_AT_LEAST(4, 6)
+#define WS_HTTP_WS_PROTOCOL(http) ((const char *)NULL)
+#define WS_HTTP_WS_EXTENSIONS(http) ((const char *)NULL)
+#else
+#define WS_HTTP_WS_PROTOCOL(http) ((const char *)(http)->websocket_protocol)
+#define WS_HTTP_WS_EXTENSIONS(http) ((const char *)(http)->websocket_extensions)
+#endif
+
+/* tvb_get_guint8 was renamed tvb_get_uint8 in 4.2 (the old name is deprecated). */
 #if WS_VERSION_AT_LEAST(4, 2)
 #define ws_tvb_get_u8 tvb_get_uint8
 #else

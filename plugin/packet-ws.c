@@ -88,10 +88,10 @@ static dissector_handle_t text_lines_handle;
 static dissector_handle_t data_handle;
 
 /* Preferences */
-static gboolean ws_pref_desegment = TRUE;
+static ws_pref_bool_t ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 6;
-static gboolean ws_pref_take_upgrade = TRUE;
+static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
 
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
 #define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
@@ -660,8 +660,8 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         st->claim_frame = pinfo->num;
         st->evidence = "HTTP Upgrade handshake";
         if (http) {
-            st->subprotocol = http->websocket_protocol;
-            st->extensions = http->websocket_extensions;
+            st->subprotocol = WS_HTTP_WS_PROTOCOL(http);
+            st->extensions = WS_HTTP_WS_EXTENSIONS(http);
             if (http->startframe)
                 st->claim_frame = http->startframe;
             if (http->server_port) {

@@ -20,6 +20,10 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CAPTURES = os.path.join(ROOT, "test-captures")
 
+# The plugin's FT_BOOLEAN fields (docs/fields.md).
+BOOLEAN_FIELDS = {"ws.fin", "ws.rsv1", "ws.rsv2", "ws.rsv3", "ws.mask"}
+_BOOL_TEXT = {"True": "1", "False": "0"}
+
 
 def _wireshark_abi():
     out = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
@@ -73,7 +77,14 @@ class Tshark:
             return []
         if out.endswith("\n"):
             out = out[:-1]
-        return [line.split("\t") for line in out.split("\n")]
+        rows = [line.split("\t") for line in out.split("\n")]
+        # tshark 4.0 prints boolean fields as 1/0, later releases as True/False: compare as 1/0.
+        for i, f in enumerate(fields):
+            if f in BOOLEAN_FIELDS:
+                for row in rows:
+                    if i < len(row):
+                        row[i] = occurrence_sep.join(_BOOL_TEXT.get(v, v) for v in row[i].split(occurrence_sep))
+        return rows
 
     def verbose(self, name, extra=()):
         return self.run(list(extra) + ["-r", self.capture(name), "-V"]).stdout.decode("utf-8", "surrogateescape")
