@@ -164,8 +164,10 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                 return;
             }
             if (visible > 0) {
+                /* The longer the text, the less likely a coincidence: 256 bytes of
+                 * UTF-8 behind a header that fits are as good as a second frame. */
                 r->evidence |= WSC_EV_TEXT_UTF8;
-                r->score += visible >= 16 ? 3 : 1;
+                r->score += visible >= 256 ? 4 : visible >= 16 ? 3 : 1;
                 if (visible >= 16 && h.masked) {
                     /* Random bytes XORed with a random key are almost never UTF-8. */
                     r->evidence |= WSC_EV_MASKED_TEXT;

@@ -105,3 +105,38 @@ def test_coalesced_segment_decoded(tshark, name):
 @pytest.mark.parametrize("name", RECORDINGS)
 def test_nohs_has_no_http(tshark, name):
     assert tshark.fields(name + "-nohs.pcapng", ["frame.number"], extra=["-Y", "http || websocket"]) == []
+
+
+def _midframe_expectation(truth):
+    """Messages that start after the cut: the cut lies inside the client's 1,000,000-byte
+    text frame (tests/captures/make_cuts.py), so the client's messages after that one and
+    the server's from its echo of it on."""
+    want = expected(truth)
+    big = (1, 1000000)
+    c2s = [m[:2] for m in want["c2s"]].index(big)
+    s2c = [m[:2] for m in want["s2c"]].index(big)
+    return {"c2s": want["c2s"][c2s + 1:], "s2c": want["s2c"][s2c:]}
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_capture_beginning_mid_frame_two_pass(tshark, name):
+    truth = load_truth(name + ".truth.json")
+    got = digest(recover(tshark, name + "-midframe.pcapng", truth["port"], ("-2",)))
+    assert got == _midframe_expectation(truth)
+    # The bytes before the first boundary are one labelled item per packet, never made-up frames.
+    rows = tshark.fields(name + "-midframe.pcapng", ["frame.number", "ws.before_boundary", "ws.opcode", "_ws.col.Info"],
+                         extra=["-2", "-Y", "ws"])
+    before = [r for r in rows if r[1]]
+    assert before and all(r[2] == "" and r[3] == "Continuation of a frame that began before the capture" for r in before)
+    assert int(before[-1][0]) < min(int(r[0]) for r in rows if r[2])
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_capture_beginning_mid_frame_one_pass(tshark, name):
+    truth = load_truth(name + ".truth.json")
+    got = digest(recover(tshark, name + "-midframe.pcapng", truth["port"]))
+    want = _midframe_expectation(truth)
+    for d in ("c2s", "s2c"):
+        n = len(want[d]) - len(got[d])
+        assert 0 <= n <= MAX_LOST_ONE_PASS, (d, n)
+        assert got[d] == want[d][n:], d
