@@ -30,6 +30,7 @@
 
 void proto_register_ws(void);
 void proto_reg_handoff_ws(void);
+static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 
 static int proto_ws = -1;
 
@@ -83,6 +84,9 @@ static expert_field ei_ws_compressed = EI_INIT;
 static dissector_handle_t ws_handle;
 static dissector_handle_t ws_upgrade_handle;
 static dissector_handle_t builtin_ws_handle;
+static dissector_handle_t ws_guard_handle;
+static dissector_handle_t http_tcp_handle;
+static wmem_map_t *ws_guarded_ports; /* TCP port -> the dissector our guard stands in front of */
 static int proto_http = -1;
 static dissector_handle_t text_lines_handle;
 static dissector_handle_t data_handle;
@@ -92,6 +96,7 @@ static ws_pref_bool_t ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 6;
 static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
+static ws_pref_bool_t ws_pref_guard_http_ports = TRUE;
 
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
 #define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
@@ -156,6 +161,8 @@ typedef struct {
     guint32 boundary[2]; /* first segment decoded as frames, per direction, once accepted */
     guint32 rejects;     /* segments rejected before any plausible one */
     gboolean gave_up;
+    guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
+    guint8 port_tries;   /* segments seen on a guarded port before deciding */
     gboolean claimed;
     guint32 claim_frame;
     const char *evidence;
@@ -165,6 +172,11 @@ typedef struct {
 
 /* The heuristic's verdict on a segment seen before the conversation was accepted. */
 enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
+
+/* On a port another dissector owns: undecided, that dissector's, ours. */
+enum { WS_PORT_UNDECIDED = 0, WS_PORT_OWNER, WS_PORT_WS };
+/* Segments of a conversation on a guarded port after which the owner keeps it. */
+#define WS_GUARD_MAX_TRIES 8
 
 /* Per-packet facts, keyed by tvb_raw_offset() of the TCP payload handed to us. */
 typedef struct {
@@ -642,6 +654,64 @@ static ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, prot
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
 }
 
+/* An HTTP/1.x request or status line starts with a token of capitals and a space, or "HTTP/". */
+static gboolean ws_looks_like_http(tvbuff_t *tvb)
+{
+    guint8 b[16];
+    guint n = MIN(tvb_captured_length(tvb), sizeof(b));
+    guint i;
+
+    tvb_memcpy(tvb, b, 0, n);
+    if (n >= 5 && memcmp(b, "HTTP/", 5) == 0)
+        return TRUE;
+    for (i = 0; i < n && b[i] >= 'A' && b[i] <= 'Z'; i++)
+        ;
+    return i >= 3 && i < n && b[i] == ' ';
+}
+
+/*
+ * Stands in front of a TCP port that another dissector owns (HTTP's 80, 8080, ...).
+ * The choice is made once per conversation on the first pass: HTTP-looking data goes
+ * to the owner, data that the WebSocket heuristic accepts to us; after a few
+ * segments without a decision the owner keeps the conversation.
+ */
+static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    dissector_handle_t owner = (dissector_handle_t)wmem_map_lookup(ws_guarded_ports, GUINT_TO_POINTER(pinfo->match_uint));
+    ws_conv_t *st = ws_conv_get(pinfo, TRUE);
+
+    if (!owner)
+        owner = http_tcp_handle;
+    if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
+        if (ws_looks_like_http(tvb)) {
+            st->port_choice = WS_PORT_OWNER;
+        } else if (!st->gave_up && ws_heur_feed(tvb, pinfo, st) == WSC_SEG_ACCEPT) {
+            st->port_choice = WS_PORT_WS;
+            conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+        } else if (++st->port_tries >= WS_GUARD_MAX_TRIES) {
+            st->port_choice = WS_PORT_OWNER;
+        }
+    }
+    if (st->claimed)
+        return dissect_ws_tcp(tvb, pinfo, tree, data);
+    return owner ? call_dissector_only(owner, tvb, pinfo, tree, data) : 0;
+}
+
+static void ws_collect_owned_port(const gchar *table_name _U_, ftenum_t selector_type _U_, gpointer key, gpointer value,
+                                  gpointer user_data _U_)
+{
+    dissector_handle_t h = dtbl_entry_get_handle((dtbl_entry_t *)value);
+
+    if (h && h == http_tcp_handle)
+        wmem_map_insert(ws_guarded_ports, key, h);
+}
+
+static void ws_apply_port_guard(gpointer key, gpointer value, gpointer user_data _U_)
+{
+    dissector_add_uint("tcp.port", GPOINTER_TO_UINT(key),
+                       ws_pref_guard_http_ports ? ws_guard_handle : (dissector_handle_t)value);
+}
+
 /*
  * HTTP hands us the connection after "101 Switching Protocols" with
  * "Upgrade: websocket" (RFC 6455 4). The handshake tells which side is the
@@ -806,6 +876,8 @@ void proto_register_ws(void)
     ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
 
     ws_upgrade_handle = register_dissector("ws_plugin_upgrade", dissect_ws_upgrade, proto_ws);
+    ws_guard_handle = register_dissector_with_description("ws_plugin_http_guard",
+        "HTTP, or WebSocket without handshake (ws plugin)", dissect_ws_guard, proto_ws);
 
     ws_module = prefs_register_protocol(proto_ws, proto_reg_handoff_ws);
     prefs_register_bool_preference(ws_module, "take_over_upgrade",
@@ -813,6 +885,11 @@ void proto_register_ws(void)
         "When the HTTP Upgrade handshake was captured, decode the connection with this plugin "
         "(one protocol and one set of fields for both cases). Off: leave it to Wireshark's built-in "
         "WebSocket dissector.", &ws_pref_take_upgrade);
+    prefs_register_bool_preference(ws_module, "guard_http_ports",
+        "Look for WebSocket on HTTP's ports",
+        "On the TCP ports HTTP owns (80, 8080, ...), decide once per conversation: HTTP-looking data "
+        "goes to HTTP, data the WebSocket heuristic accepts to this plugin. Off: HTTP keeps its ports.",
+        &ws_pref_guard_http_ports);
     prefs_register_bool_preference(ws_module, "desegment",
         "Reassemble frames spanning several TCP segments",
         "Whether frames that span TCP segments are reassembled. Needs TCP's "
@@ -842,8 +919,13 @@ void proto_reg_handoff_ws(void)
         dissector_add_for_decode_as("tcp.port", ws_handle);
         proto_http = proto_get_id_by_filter_name("http");
         builtin_ws_handle = find_dissector("websocket");
+        http_tcp_handle = find_dissector("http-over-tcp");
+        ws_guarded_ports = wmem_map_new(wmem_epan_scope(), g_direct_hash, g_direct_equal);
+        if (http_tcp_handle)
+            dissector_table_foreach("tcp.port", ws_collect_owned_port, NULL);
         initialized = TRUE;
     }
+    wmem_map_foreach(ws_guarded_ports, ws_apply_port_guard, NULL);
     /* Plugins are handed off after the built-in dissectors, so this replaces the
      * built-in's "websocket" entry; the preference gives it back. Called again
      * whenever a preference of ours changes. */

@@ -59,6 +59,15 @@ class Tshark:
             os.chmod(dst, 0o644)
         return dst
 
+    def derived(self, name, make):
+        """Path of a capture derived from test-captures/NAME by make(src, dst), made once per session."""
+        dst = os.path.join(self.workdir, "captures", "derived-" + name)
+        if not os.path.exists(dst):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            make(os.path.join(CAPTURES, name.split("@")[0]), dst)
+            os.chmod(dst, 0o644)
+        return dst
+
     def run(self, args, check=True):
         proc = subprocess.run(self.prefix + ["tshark"] + args, capture_output=True, env=self.env,
                               cwd=self.workdir, timeout=600)
@@ -68,7 +77,8 @@ class Tshark:
 
     def fields(self, name, fields, extra=(), occurrence_sep="\x1f"):
         """Rows of -T fields output for capture NAME, each a list of strings (one per field)."""
-        args = ["-r", self.capture(name), "-T", "fields", "-E", "occurrence=a",
+        path = name if os.path.isabs(name) else self.capture(name)
+        args = ["-r", path, "-T", "fields", "-E", "occurrence=a",
                 "-E", "aggregator=" + occurrence_sep]
         for f in fields:
             args += ["-e", f]
