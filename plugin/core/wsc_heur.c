@@ -134,8 +134,10 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                     return;
                 }
             } else {
+                /* A minimal 64-bit length below 2^40 has 29 leading zero bits that
+                 * random data would need luck for; a 16-bit one says much less. */
                 r->evidence |= WSC_EV_EXT_LEN;
-                r->score += h.len7 == 127 ? 2 : 1;
+                r->score += h.len7 == 126 ? 1 : h.payload_len < (1ull << 40) ? 4 : 2;
             }
             r->tail_header_len = h.header_len;
             memcpy(r->tail_header, buf + off, h.header_len);

@@ -1,139 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""pytest fixtures that run the real tshark with the freshly built ws plugin.
+"""pytest fixture: the real tshark with the freshly built ws plugin (see tests/tsharkenv.py).
 
-tshark runs with a private HOME and a private plugin folder (WIRESHARK_PLUGIN_DIR)
-that mirrors the system's plugins but holds our ws.so, so neither an installed copy
-of the plugin nor the user's preferences can change what is tested. Wireshark loads
-no plugins from WIRESHARK_PLUGIN_DIR when the real user is root, so as root tshark
-runs as the unprivileged user `nobody` (setpriv); captures are copied to a folder
-that user can read.
-"""
-import glob
+As root, tshark runs as `nobody` with a private HOME and plugin folder; the test
+session fails loudly if the plugin does not load."""
 import os
-import shutil
-import stat
-import subprocess
-import tempfile
+import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CAPTURES = os.path.join(ROOT, "test-captures")
-
-# The plugin's FT_BOOLEAN fields (docs/fields.md).
-BOOLEAN_FIELDS = {"ws.fin", "ws.rsv1", "ws.rsv2", "ws.rsv3", "ws.mask"}
-_BOOL_TEXT = {"True": "1", "False": "0"}
-
-
-def _wireshark_abi():
-    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
-    ver = out.split("TShark (Wireshark) ")[1].split()[0]
-    major, minor = ver.split(".")[:2]
-    return "%s.%s" % (major, minor)
-
-
-def _system_plugin_dir(abi):
-    for cand in glob.glob("/usr/lib/*/wireshark/plugins/" + abi) + glob.glob("/usr/lib/wireshark/plugins/" + abi):
-        return cand
-    return None
-
-
-class Tshark:
-    def __init__(self, workdir, plugin_dir, home):
-        self.workdir = workdir
-        self.env = dict(os.environ)
-        for k in list(self.env):
-            if k.startswith("WIRESHARK_"):
-                del self.env[k]
-        self.env.update({"HOME": home, "WIRESHARK_PLUGIN_DIR": plugin_dir, "LC_ALL": "C.UTF-8"})
-        self.prefix = []
-        if os.geteuid() == 0:
-            self.prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
-
-    def capture(self, name):
-        """Path of a copy of test-captures/NAME that the tshark user can read."""
-        dst = os.path.join(self.workdir, "captures", name)
-        if not os.path.exists(dst):
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copyfile(os.path.join(CAPTURES, name), dst)
-            os.chmod(dst, 0o644)
-        return dst
-
-    def derived(self, name, make):
-        """Path of a capture derived from test-captures/NAME by make(src, dst), made once per session."""
-        dst = os.path.join(self.workdir, "captures", "derived-" + name)
-        if not os.path.exists(dst):
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            make(os.path.join(CAPTURES, name.split("@")[0]), dst)
-            os.chmod(dst, 0o644)
-        return dst
-
-    def run(self, args, check=True):
-        proc = subprocess.run(self.prefix + ["tshark"] + args, capture_output=True, env=self.env,
-                              cwd=self.workdir, timeout=600)
-        if check and proc.returncode != 0:
-            raise AssertionError("tshark %s failed (%d): %s" % (args, proc.returncode, proc.stderr.decode()))
-        return proc
-
-    def fields(self, name, fields, extra=(), occurrence_sep="\x1f"):
-        """Rows of -T fields output for capture NAME, each a list of strings (one per field)."""
-        path = name if os.path.isabs(name) else self.capture(name)
-        args = ["-r", path, "-T", "fields", "-E", "occurrence=a",
-                "-E", "aggregator=" + occurrence_sep]
-        for f in fields:
-            args += ["-e", f]
-        out = self.run(list(extra) + args).stdout.decode("utf-8", "surrogateescape")
-        if out == "":
-            return []
-        if out.endswith("\n"):
-            out = out[:-1]
-        rows = [line.split("\t") for line in out.split("\n")]
-        # tshark 4.0 prints boolean fields as 1/0, later releases as True/False: compare as 1/0.
-        for i, f in enumerate(fields):
-            if f in BOOLEAN_FIELDS:
-                for row in rows:
-                    if i < len(row):
-                        row[i] = occurrence_sep.join(_BOOL_TEXT.get(v, v) for v in row[i].split(occurrence_sep))
-        return rows
-
-    def verbose(self, name, extra=()):
-        return self.run(list(extra) + ["-r", self.capture(name), "-V"]).stdout.decode("utf-8", "surrogateescape")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tsharkenv import CAPTURES, ROOT, Tshark, make_tshark  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
 def tshark():
     plugin = os.environ.get("WS_PLUGIN", os.path.join(ROOT, "build", "plugin", "ws.so"))
-    if not os.path.exists(plugin):
-        pytest.fail("built plugin not found at %s (build first, or set WS_PLUGIN)" % plugin, pytrace=False)
-    abi = _wireshark_abi()
-    work = tempfile.mkdtemp(prefix="ws-tests-")
-    os.chmod(work, 0o755)
-    home = os.path.join(work, "home")
-    os.makedirs(home)
-    plugin_root = os.path.join(work, "plugins")
-    # Mirror the system plugins (stats_tree, mate, ...) but never an installed ws.so.
-    system = _system_plugin_dir(abi)
-    for kind in ("epan", "wiretap", "codecs"):
-        os.makedirs(os.path.join(plugin_root, abi, kind))
-        if system:
-            for so in glob.glob(os.path.join(system, kind, "*.so")):
-                if os.path.basename(so) != "ws.so":
-                    os.symlink(so, os.path.join(plugin_root, abi, kind, os.path.basename(so)))
-    ours = os.path.join(plugin_root, abi, "epan", "ws.so")
-    shutil.copyfile(plugin, ours)
-    for dirpath, dirnames, filenames in os.walk(work):
-        os.chmod(dirpath, 0o755)
-        for f in filenames:
-            p = os.path.join(dirpath, f)
-            if not os.path.islink(p):
-                os.chmod(p, 0o644)
-    if os.geteuid() == 0:
-        shutil.chown(home, "nobody")
-    ts = Tshark(work, plugin_root, home)
-    # Fail loudly if the plugin did not load from the private folder.
-    listing = ts.run(["-G", "plugins"]).stdout.decode()
-    loaded = [l for l in listing.splitlines() if l.startswith("ws.so")]
-    if not loaded or ours not in loaded[0]:
-        pytest.fail("ws.so did not load from %s; tshark -G plugins said:\n%s" % (ours, listing), pytrace=False)
+    try:
+        ts, cleanup = make_tshark(plugin)
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
     yield ts
-    shutil.rmtree(work, ignore_errors=True)
+    cleanup()

@@ -5,7 +5,7 @@ import hashlib
 import json
 import os
 
-from conftest import CAPTURES
+from tsharkenv import CAPTURES
 
 SEP = "\x1f"
 
