@@ -94,7 +94,7 @@ static dissector_handle_t data_handle;
 /* Preferences */
 static ws_pref_bool_t ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
-static guint ws_pref_claim_score = 6;
+static guint ws_pref_claim_score = 4;
 static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
 static ws_pref_bool_t ws_pref_guard_http_ports = TRUE;
 

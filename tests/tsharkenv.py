@@ -45,6 +45,7 @@ class Tshark:
                 del self.env[k]
         self.env.update({"HOME": home, "WIRESHARK_PLUGIN_DIR": plugin_dir, "LC_ALL": "C.UTF-8"})
         self.prefix = []
+        self.global_args = []
         if os.geteuid() == 0:
             self.prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
 
@@ -76,7 +77,7 @@ class Tshark:
         return dst
 
     def run(self, args, check=True):
-        proc = subprocess.run(self.prefix + ["tshark"] + args, capture_output=True, env=self.env,
+        proc = subprocess.run(self.prefix + ["tshark"] + self.global_args + args, capture_output=True, env=self.env,
                               cwd=self.workdir, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError("tshark %s failed (%d): %s" % (args, proc.returncode, proc.stderr.decode()))

@@ -147,7 +147,7 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             /* Empty frames and bare continuations prove little: runs of zero bytes parse as them. */
             if (h.payload_len > 0 && h.opcode != WSC_OP_CONTINUATION) {
                 informative++;
-                r->score += informative == 1 ? 1 : 2;
+                r->score += 1;
             }
         }
 
@@ -228,7 +228,9 @@ static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
 {
     int s = c->dir[0].score + c->dir[1].score;
 
-    if (c->dir[0].masked >= 0 && c->dir[1].masked >= 0 && c->dir[0].masked != c->dir[1].masked) {
+    /* Opposite masking counts once both directions have shown some evidence of their own. */
+    if (c->dir[0].masked >= 0 && c->dir[1].masked >= 0 && c->dir[0].masked != c->dir[1].masked &&
+        c->dir[0].score > 0 && c->dir[1].score > 0) {
         s += WSC_HEUR_OPPOSITE_MASKS;
         *evidence |= WSC_EV_OPPOSITE_MASKS;
     }

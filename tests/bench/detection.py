@@ -100,7 +100,7 @@ def positives(ts, cuts, seed):
     work = tempfile.mkdtemp(prefix="ws-bench-")
     for truth_path in sorted(glob.glob(os.path.join(CAPTURES, "*.truth.json"))):
         name = os.path.basename(truth_path)[:-len(".truth.json")]
-        if name.startswith("edge-"):
+        if name.startswith(("edge-", "wss-")):
             continue
         truth = load_truth(name + ".truth.json")
         port = truth["port"]
@@ -155,10 +155,13 @@ def main():
     ap.add_argument("--cuts", type=int, default=10)
     ap.add_argument("--seed", type=int, default=6455)
     ap.add_argument("--plugin", default=os.path.join(ROOT, "build", "plugin", "ws.so"))
+    ap.add_argument("-o", dest="prefs", action="append", default=[], help="a tshark preference for every run")
     args = ap.parse_args()
     dirs = args.negatives or [d for d in (os.path.join(CAPTURES, "negatives"), "/tmp/ws-corpus/negatives")
                               if os.path.isdir(d)]
     ts, cleanup = make_tshark(args.plugin)
+    for p in args.prefs:
+        ts.global_args += ["-o", p]
     try:
         neg = negatives(ts, dirs)
         pos = positives(ts, args.cuts, args.seed)

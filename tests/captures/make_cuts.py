@@ -27,7 +27,7 @@ def rows(pcap, port, fields, extra=()):
 def main():
     for truth in sorted(glob.glob(os.path.join(OUT, "*.truth.json"))):
         name = os.path.basename(truth)[:-len(".truth.json")]
-        if name.startswith("edge-"):
+        if name.startswith(("edge-", "wss-")):
             continue
         import json
         port = json.load(open(truth))["port"]

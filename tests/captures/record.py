@@ -7,10 +7,10 @@ Run with Debian's interpreter (it has python3-websockets 10.4):
 
 Needs (as root, or with capture rights): dumpcap, editcap, tshark (4.0),
 node + npm (the npm `ws` package is installed into tests/captures/node/ with
-`npm ci` when node_modules/ is missing).
+`npm ci` when node_modules/ is missing), openssl (for wss-py-py).
 
-For every recording NAME (py-py, node-node, py-node, node-py) it writes into
-test-captures/ (default):
+For every plain recording NAME (py-py, node-node, py-node, node-py) it writes
+into test-captures/ (default):
 
   NAME.pcapng        the whole capture: TCP handshake, HTTP Upgrade, frames,
                      closing handshake, TCP teardown
@@ -22,10 +22,18 @@ test-captures/ (default):
 and afterwards checks the ground truth against the whole capture decoded by
 tshark's built-in WebSocket dissector, failing loudly on any mismatch.
 
+The TLS recording wss-py-py (python <-> python over wss://, TLS 1.3, with a
+throwaway self-signed certificate made with openssl at record time) has only
+NAME.pcapng and NAME.truth.json: the client's TLS key log
+(SSLContext.keylog_filename) is embedded into the capture with
+`editcap --inject-secrets tls,KEYLOG`, so tshark decrypts it without any
+preference; a capture without the TLS handshake could not be decrypted, so
+there is no -nohs form.  It leaves out the 1,000,000-byte messages.
+
 The traffic (identical for all recordings, client drives everything, the
 server echoes every data message with the same opcode and payload):
 
-  1. for size in 0, 1, 125, 126, 65535, 65536, 1000000:
+  1. for size in 0, 1, 125, 126, 65535, 65536, 1000000 (wss-py-py: not 1000000):
        text message of exactly `size` UTF-8 bytes -> wait for echo
        binary message of `size` seeded random bytes -> wait for echo
   2. client ping b"ping-1" -> wait for the peer library's automatic pong
@@ -83,12 +91,27 @@ PEER_TIMEOUT = 60.0      # a whole peer process
 READY_TIMEOUT = 15.0     # dumpcap / server start-up
 MAX_FRAME = 16 * 1024 * 1024
 
+# wss-py-py: the same traffic without the two 1,000,000-byte messages (they
+# would make the TLS capture large for little gain; 65536 keeps the 64-bit
+# length encoding).
+SIZES_WSS = [s for s in SIZES if s != 1000000]
+TLS_VERSION = "TLSv1_3"  # ssl.TLSVersion member; tshark 4.0 decrypts it from a key log
+TLS_CERT_CMD = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+# tshark preferences for reading the TLS recording: reassemble records split
+# across TCP segments and application data split across records (the defaults
+# of tshark 4.0, given explicitly so a user's preferences cannot interfere).
+TLS_TSHARK_PREFS = ["-o", "tls.desegment_ssl_records:TRUE",
+                    "-o", "tls.desegment_ssl_application_data:TRUE"]
+
+PLAIN = {"tls": False, "sizes": SIZES}
 RECORDINGS = [
-    # name,        client,   server,   port
-    ("py-py",     "python", "python", 47101),
-    ("node-node", "node",   "node",   47102),
-    ("py-node",   "python", "node",   47103),
-    ("node-py",   "node",   "python", 47104),
+    # name,        client,   server,   port,  variant
+    ("py-py",     "python", "python", 47101, PLAIN),
+    ("node-node", "node",   "node",   47102, PLAIN),
+    ("py-node",   "python", "node",   47103, PLAIN),
+    ("node-py",   "node",   "python", 47104, PLAIN),
+    ("wss-py-py", "python", "python", 47105, {"tls": True, "sizes": SIZES_WSS}),
 ]
 
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 1, 2, 8, 9, 10
@@ -123,10 +146,10 @@ def make_binary(rng, nbytes):
     return rng.randbytes(nbytes)
 
 
-def build_plan():
+def build_plan(sizes=SIZES):
     """The client's script.  Each step: kind message/ping/pong/burst/close."""
     steps = []
-    for size in SIZES:
+    for size in sizes:
         steps.append({"kind": "message", "opcode": OP_TEXT,
                       "data": make_text(random.Random(f"{SEED}:text:{size}"), size)})
         steps.append({"kind": "message", "opcode": OP_BINARY,
@@ -228,7 +251,37 @@ def _set_cork(ws, on):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1 if on else 0)
 
 
-async def py_server(port):
+def _tls_version():
+    import ssl
+    return getattr(ssl.TLSVersion, TLS_VERSION)
+
+
+def _server_ssl(tls_dir):
+    """Server context with the throwaway certificate (None: plain ws)."""
+    if not tls_dir:
+        return None
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ctx.maximum_version = _tls_version()
+    ctx.load_cert_chain(os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem"))
+    return ctx
+
+
+def _client_ssl(tls_dir):
+    """Client context that trusts (only) the throwaway certificate, verifies
+    it and the host name 127.0.0.1 (subjectAltName), and writes the TLS secrets
+    in NSS key log format to TLSDIR/keylog.txt."""
+    if not tls_dir:
+        return None
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ctx.maximum_version = _tls_version()
+    ctx.load_verify_locations(os.path.join(tls_dir, "cert.pem"))
+    ctx.keylog_filename = os.path.join(tls_dir, "keylog.txt")
+    return ctx
+
+
+async def py_server(port, tls_dir=None):
     import websockets
 
     done = asyncio.get_running_loop().create_future()
@@ -277,22 +330,27 @@ async def py_server(port):
 
     async with websockets.serve(handler, "127.0.0.1", port, compression=None,
                                 max_size=MAX_FRAME, ping_interval=None,
-                                close_timeout=STEP_TIMEOUT):
+                                close_timeout=STEP_TIMEOUT, ssl=_server_ssl(tls_dir)):
         print(f"READY {port}", flush=True)
         await asyncio.wait_for(done, PEER_TIMEOUT)
 
 
-async def py_client(port, plan_dir):
+async def py_client(port, plan_dir, tls_dir=None):
     import websockets
 
     steps = read_plan(plan_dir)
+    ctx = _client_ssl(tls_dir)
+    scheme = "wss" if ctx else "ws"
     ws = await asyncio.wait_for(
-        websockets.connect(f"ws://127.0.0.1:{port}/", compression=None, max_size=MAX_FRAME,
+        websockets.connect(f"{scheme}://127.0.0.1:{port}/", compression=None, max_size=MAX_FRAME,
                            ping_interval=None, open_timeout=STEP_TIMEOUT,
-                           close_timeout=STEP_TIMEOUT),
+                           close_timeout=STEP_TIMEOUT, ssl=ctx),
         STEP_TIMEOUT)
     if ws.extensions or "Sec-WebSocket-Extensions" in ws.response_headers:
         raise RuntimeError("an extension was negotiated")
+    if ctx:
+        tls = ws.transport.get_extra_info("ssl_object")
+        print(f"TLS {tls.version()} {tls.cipher()[0]}", flush=True)
     print("READY open", flush=True)
 
     def as_msg(opcode, data):
@@ -408,13 +466,17 @@ def versions():
     }
 
 
-def peer_cmd(impl, role, port, plan_dir):
+def peer_cmd(impl, role, port, plan_dir, tls_dir=None):
     if impl == "python":
         cmd = [sys.executable, os.path.abspath(__file__), f"--py-{role}", str(port)]
     else:
+        if tls_dir:
+            die("TLS is only implemented for the python peers")
         cmd = ["node", os.path.join(NODE_DIR, "peer.js"), role, str(port)]
     if role == "client":
         cmd.append(plan_dir)
+    if tls_dir:
+        cmd += ["--tls", tls_dir]
     return cmd
 
 
@@ -449,13 +511,23 @@ def tcp_anomalies(pcap):
     return [int(l) for l in out.split()]
 
 
-def capture(name, client, server, port, plan_dir, out_dir):
-    """Run dumpcap + server + client; return path of the whole capture."""
+def capture(name, client, server, port, plan_dir, out_dir, tls_dir=None):
+    """Run dumpcap + server + client; return path of the whole capture.
+
+    With tls_dir (wss): the capture is written to tls_dir/raw.pcapng, the
+    client's key log to tls_dir/keylog.txt; the returned capture in out_dir is
+    the raw one with the key log embedded (editcap --inject-secrets)."""
     if not port_free(port):
         die(f"port {port} is in use")
-    pcap = os.path.join(out_dir, f"{name}.pcapng")
-    if os.path.exists(pcap):
-        os.unlink(pcap)
+    final = os.path.join(out_dir, f"{name}.pcapng")
+    if os.path.exists(final):
+        os.unlink(final)
+    pcap = final
+    if tls_dir:
+        pcap = os.path.join(tls_dir, "raw.pcapng")
+        for leftover in (pcap, os.path.join(tls_dir, "keylog.txt")):
+            if os.path.exists(leftover):     # key log is appended to: start empty
+                os.unlink(leftover)
     errlog = tempfile.NamedTemporaryFile(prefix="dumpcap-", suffix=".log", delete=False)
     dump = subprocess.Popen(["dumpcap", "-i", "lo", "-f", f"tcp port {port}", "-B", "64",
                              "-w", pcap], stdout=subprocess.DEVNULL, stderr=errlog)
@@ -474,12 +546,12 @@ def capture(name, client, server, port, plan_dir, out_dir):
             time.sleep(0.05)
         time.sleep(0.5)  # let the capture filter settle
 
-        srv = subprocess.Popen(peer_cmd(server, "server", port, plan_dir), cwd=NODE_DIR,
+        srv = subprocess.Popen(peer_cmd(server, "server", port, plan_dir, tls_dir), cwd=NODE_DIR,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=_pin_to_one_cpu)
         procs.append(srv)
         wait_for_line(srv, r"^READY", READY_TIMEOUT, f"{server} server start")
-        cli = subprocess.Popen(peer_cmd(client, "client", port, plan_dir), cwd=NODE_DIR,
+        cli = subprocess.Popen(peer_cmd(client, "client", port, plan_dir, tls_dir), cwd=NODE_DIR,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=_pin_to_one_cpu)
         procs.append(cli)
@@ -507,7 +579,62 @@ def capture(name, client, server, port, plan_dir, out_dir):
         die(f"cannot parse dumpcap statistics:\n{log}")
     if int(m.group(2)) != 0:
         die(f"dumpcap dropped {m.group(2)} packets")
-    return pcap
+    if tls_dir:
+        keylog = os.path.join(tls_dir, "keylog.txt")
+        if not os.path.exists(keylog) or os.path.getsize(keylog) == 0:
+            die(f"{name}: the client wrote no TLS key log")
+        injected = os.path.join(tls_dir, "injected.pcapng")
+        run(["editcap", "--inject-secrets", f"tls,{keylog}", pcap, injected])
+        # editcap 4.0 writes the Decryption Secrets Block before the Interface
+        # Description Block; tshark reads that, but editcap/mergecap 4.0 then
+        # refuse the file ("can't be written as a pcapng file").  Copying it
+        # with tshark -w (IDB first, DSB kept, packets unchanged) avoids that.
+        run(["tshark", "-n", "-r", injected, "-w", final])
+        os.unlink(injected)
+        os.chmod(final, 0o644)
+    return final
+
+
+def make_cert(tls_dir):
+    """Throwaway self-signed certificate for 127.0.0.1 (valid one day)."""
+    run(TLS_CERT_CMD + ["-keyout", os.path.join(tls_dir, "key.pem"),
+                        "-out", os.path.join(tls_dir, "cert.pem")])
+
+
+def check_tls(name, raw, pcap, port):
+    """The raw capture must be opaque TLS (no HTTP, no WebSocket visible), the
+    one with embedded secrets must decrypt stand-alone.  Returns a description
+    of the TLS session."""
+    hidden = tshark(["-r", raw, "-Y", "http || websocket", "-T", "fields", "-e", "frame.number"])
+    if hidden.strip():
+        die(f"{name}: HTTP/WebSocket visible without the TLS secrets (frames "
+            f"{hidden.split()[:10]}): not encrypted?")
+    # TLS 1.3 hides the real content type: undecrypted records show opaque_type 23
+    appdata = tshark(["-r", raw, "-Y", "tls.record.content_type == 23 || "
+                      "tls.record.opaque_type == 23", "-T", "fields", "-e", "frame.number"]).split()
+    if not appdata:
+        die(f"{name}: tshark finds no TLS application data in the capture")
+    sh = ["-r", pcap] + TLS_TSHARK_PREFS + ["-Y", "tls.handshake.type == 2"]
+    ports = tshark(sh + ["-T", "fields", "-e", "tcp.srcport"]).split()
+    if ports != [str(port)]:
+        die(f"{name}: expected one ServerHello from port {port}, got them from {ports}")
+    text = tshark(sh + ["-O", "tls", "-V"])
+    version = re.search(r"Supported Version: (TLS [0-9.]+) \(", text)
+    if version is None:   # TLS 1.2: no supported_versions extension in the ServerHello
+        version = re.search(r"Handshake Protocol: Server Hello\n.*?Version: (TLS [0-9.]+) \(",
+                            text, re.S)
+    cipher = re.search(r"Cipher Suite: (\S+) \(", text)
+    if not version or not cipher:
+        die(f"{name}: cannot read the TLS version / cipher suite of the ServerHello")
+    # The file can be edited (cut) with editcap, and the secrets travel along.
+    copy = os.path.join(os.path.dirname(raw), "copy.pcapng")
+    run(["editcap", pcap, copy])
+    n_http = len(tshark(["-r", copy] + TLS_TSHARK_PREFS + ["-Y", "http", "-T", "fields",
+                                                           "-e", "frame.number"]).split())
+    if n_http != 2:
+        die(f"{name}: a copy made with editcap shows {n_http} HTTP packets, want 2")
+    os.unlink(copy)
+    return {"version": version.group(1), "cipher": cipher.group(1)}
 
 
 # --------------------------------------------------------------------------
@@ -530,13 +657,16 @@ def _bytes_field(s):
     return bytes.fromhex(s.replace(":", "")) if s else b""
 
 
-def decode_ws(pcap, port):
+def decode_ws(pcap, port, tls=False):
     """Frames as decoded by tshark's built-in dissector, in wire order.
 
     Returns a list of dicts: frame, dir, opcode, len, fin, mask, data (the
     unmasked payload bytes as tshark shows them, or None when it shows none).
     """
-    common = ["-r", pcap, "-o", "tcp.desegment_tcp_streams:TRUE", "-Y", "websocket"]
+    common = ["-r", pcap, "-o", "tcp.desegment_tcp_streams:TRUE"]
+    if tls:
+        common += TLS_TSHARK_PREFS
+    common += ["-Y", "websocket"]
     # Pass 1: packet numbers, directions and frame counts.
     rows = []
     for line in tshark(common + ["-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
@@ -613,12 +743,12 @@ def _find(d, key):
     return None
 
 
-def verify(name, pcap, port, truth_msgs, payloads):
+def verify(name, pcap, port, truth_msgs, payloads, tls=False):
     """Check the truth against tshark's built-in dissector.  Returns the
     decoded frames, the coalesced packets per direction, the maximum number of
     frames per packet per direction and how many large payloads were checked in
     full / by prefix."""
-    frames = decode_ws(pcap, port)
+    frames = decode_ws(pcap, port, tls)
     problems = []
     full = prefixed = 0
     for d in ("c2s", "s2c"):
@@ -677,9 +807,10 @@ def verify(name, pcap, port, truth_msgs, payloads):
     return frames, coalesced, maxper, (full, prefixed)
 
 
-def handshake_info(pcap, port):
+def handshake_info(pcap, port, tls=False):
     """Frame number of the 101 response; checks no extension was negotiated."""
-    out = tshark(["-r", pcap, "-Y", "http", "-T", "fields", "-E", "separator=|",
+    prefs = TLS_TSHARK_PREFS if tls else []
+    out = tshark(["-r", pcap] + prefs + ["-Y", "http", "-T", "fields", "-E", "separator=|",
                   "-e", "frame.number", "-e", "http.request.method", "-e", "http.response.code",
                   "-e", "http.sec_websocket_extensions", "-e", "tcp.srcport", "-e", "tcp.len"])
     rows = [l.split("|") for l in out.splitlines() if l.strip()]
@@ -694,7 +825,7 @@ def handshake_info(pcap, port):
         die(f"{pcap}: handshake directions look wrong: {rows}")
     cut = int(resps[0][0])
     # the 101 packet must carry nothing but the HTTP response
-    ws_in_101 = tshark(["-r", pcap, "-Y", f"frame.number == {cut} && websocket",
+    ws_in_101 = tshark(["-r", pcap] + prefs + ["-Y", f"frame.number == {cut} && websocket",
                         "-T", "fields", "-e", "frame.number"]).strip()
     if ws_in_101:
         die(f"{pcap}: frame {cut} carries WebSocket bytes after the 101 response")
@@ -767,7 +898,7 @@ def packet_count(pcap):
 
 # --------------------------------------------------------------------------
 
-def write_readme(out_dir, results, vers):
+def readme_header(vers):
     lines = [
         "# Recorded WebSocket captures",
         "",
@@ -810,6 +941,9 @@ def write_readme(out_dir, results, vers):
         "client frames, where tshark unmasks only the first 256 KiB, that prefix; the close",
         "code/reason as tshark decodes them.",
         "",
+        "`wss-py-py` is the python <-> python traffic over TLS (wss://) without the",
+        "1,000,000-byte messages; it has no `-nohs` form (see its section).",
+        "",
         "Recording details: the client and server processes are pinned to one CPU (on a",
         "multi-CPU machine loopback packets sent from different CPUs can reach the capture",
         "ring out of order, and tshark then cannot reassemble); a recording is redone (at",
@@ -824,31 +958,114 @@ def write_readme(out_dir, results, vers):
         "`-d tcp.port==PORT,websocket` (or the plugin) to decode them.",
         "",
     ]
-    for r in results:
+    return lines
+
+
+def readme_section(r, vers):
+    name = r["name"]
+    lines = [
+        f"## {name}",
+        "",
+        f"- client: {r['client']}; server: {r['server']}"
+        + (f"; python peers run with {vers['python_interp']}"
+           if "python3-websockets" in r['client'] + r['server'] else ""),
+    ]
+    if r["tls"]:
+        t = r["tls"]
         lines += [
-            f"## {r['name']}",
-            "",
-            f"- client: {r['client']}; server: {r['server']}"
-            + (f"; python peers run with {vers['python_interp']}"
-               if "python3-websockets" in r['client'] + r['server'] else ""),
+            f"- transport: WebSocket over TLS, `wss://127.0.0.1:{r['port']}/`, "
+            f"{t['version']}, cipher suite {t['cipher']}; compression off as in the others",
+            "- server certificate: throwaway self-signed RSA-2048 certificate for 127.0.0.1,",
+            f"  made at record time with `{' '.join(TLS_CERT_CMD)}`",
+            "  and deleted afterwards; the client trusts only it and checks it (host name included)",
+            "- TLS secrets: the client writes them in NSS key log format (python",
+            "  `SSLContext.keylog_filename`); record.py embeds the key log into the capture with",
+            f"  `editcap --inject-secrets tls,KEYLOG raw.pcapng injected.pcapng` (a pcapng Decryption",
+            f"  Secrets Block) and copies it with `tshark -r injected.pcapng -w {name}.pcapng` (editcap",
+            "  4.0 puts the secrets block before the interface block, and editcap/mergecap 4.0 then",
+            "  refuse to read the file; tshark writes the interface block first).  The file",
+            "  decrypts stand-alone, without a key log preference:",
+            f"  `tshark -r {name}.pcapng -Y http` shows the GET and the 101, `-Y websocket` the frames",
+            "  (built-in dissector).  record.py checks that the capture without the secrets shows",
+            "  neither HTTP nor WebSocket, and that a copy made with editcap still decrypts.",
+            "  tshark finds TLS on the port with its TLS-over-TCP",
+            "  heuristic and HTTP inside with the HTTP-over-TLS heuristic (no ALPN is sent).",
+            "- traffic: the common traffic above without the two 1,000,000-byte messages (sizes "
+            f"{', '.join(str(x) for x in r['sizes'])}),",
+            "  to keep the file small; 65536 still has the 64-bit length encoding",
             f"- server port: {r['port']} (127.0.0.1), client port ephemeral",
-            f"- command: `/usr/bin/python3 tests/captures/record.py --only {r['name']}`",
-            f"  (client: `{r['client_cmd']}`, server: `{r['server_cmd']}`)",
-            f"- `{r['name']}.pcapng`: {r['packets']} packets; HTTP request in frame {r['req_frame']},"
-            f" 101 response (last handshake packet, the cut point) in frame {r['cut']}",
-            f"- `{r['name']}-nohs.pcapng`: {r['nohs_packets']} packets: `editcap -r {r['name']}.pcapng "
-            f"{r['name']}-nohs.pcapng {r['cut'] + 1}-{r['packets']}` (its frame 1 = frame "
-            f"{r['cut'] + 1} of the whole capture, {r['first']})",
+            f"- command: `/usr/bin/python3 tests/captures/record.py --only {name}`",
+            f"  (client: `{r['client_cmd']}`, server: `{r['server_cmd']}`;",
+            "  TLSDIR holds the certificate, its key and the key log)",
+            f"- `{name}.pcapng`: {r['packets']} packets; HTTP request (decrypted) in frame {r['req_frame']},"
+            f" 101 response in frame {r['cut']}; only the whole form: without its TLS handshake a",
+            "  capture cannot be decrypted, so there is no `-nohs` (or `-midframe`) file",
             f"- WebSocket frames: {r['c2s']} client->server, {r['s2c']} server->client "
-            f"(see `{r['name']}.truth.json`)",
+            f"(see `{name}.truth.json`), verified like the others and additionally with",
+            f"  `{' '.join(TLS_TSHARK_PREFS)}`; every payload",
+            f"  checked in full ({r['full']} larger than 512 bytes by sha256).  A WebSocket frame may",
+            "  span several TLS records and TCP segments; tshark shows it in the packet that",
+            "  completes it",
             f"- coalescing: {len(r['coalesced']['c2s'])} client->server packets with >= 2 frames "
             f"(up to {r['maxper']['c2s']} in one), {len(r['coalesced']['s2c'])} server->client "
             f"(up to {r['maxper']['s2c']} in one); first such frames: "
-            f"c2s {r['coalesced']['c2s'][:5]}, s2c {r['coalesced']['s2c'][:5]}",
+            f"c2s {r['coalesced']['c2s'][:5]}, s2c {r['coalesced']['s2c'][:5]} (each corked frame",
+            "  is a TLS record of its own; the records share one TCP segment)",
             "",
         ]
+        return lines
+    lines += [
+        f"- server port: {r['port']} (127.0.0.1), client port ephemeral",
+        f"- command: `/usr/bin/python3 tests/captures/record.py --only {name}`",
+        f"  (client: `{r['client_cmd']}`, server: `{r['server_cmd']}`)",
+        f"- `{name}.pcapng`: {r['packets']} packets; HTTP request in frame {r['req_frame']},"
+        f" 101 response (last handshake packet, the cut point) in frame {r['cut']}",
+        f"- `{name}-nohs.pcapng`: {r['nohs_packets']} packets: `editcap -r {name}.pcapng "
+        f"{name}-nohs.pcapng {r['cut'] + 1}-{r['packets']}` (its frame 1 = frame "
+        f"{r['cut'] + 1} of the whole capture, {r['first']})",
+        f"- WebSocket frames: {r['c2s']} client->server, {r['s2c']} server->client "
+        f"(see `{name}.truth.json`)",
+        f"- coalescing: {len(r['coalesced']['c2s'])} client->server packets with >= 2 frames "
+        f"(up to {r['maxper']['c2s']} in one), {len(r['coalesced']['s2c'])} server->client "
+        f"(up to {r['maxper']['s2c']} in one); first such frames: "
+        f"c2s {r['coalesced']['c2s'][:5]}, s2c {r['coalesced']['s2c'][:5]}",
+        "",
+    ]
+    return lines
+
+
+def write_readme(out_dir, results, vers):
+    lines = readme_header(vers)
+    for r in results:
+        lines += readme_section(r, vers)
     with open(os.path.join(out_dir, "README-recordings.md"), "w") as f:
         f.write("\n".join(lines))
+
+
+def update_readme(out_dir, results, vers):
+    """After --only: replace (or append) the sections of the recordings just
+    made in an existing README-recordings.md; the rest stays as it is."""
+    path = os.path.join(out_dir, "README-recordings.md")
+    if not os.path.exists(path):
+        write_readme(out_dir, results, vers)
+        return
+    with open(path) as f:
+        text = f.read()
+    parts = re.split(r"(?m)^(?=## )", text)
+    head, sections = parts[0], parts[1:]
+    for r in results:
+        new = "\n".join(readme_section(r, vers)) + "\n"
+        for i, sec in enumerate(sections):
+            if sec.splitlines()[0] == f"## {r['name']}":
+                sections[i] = new
+                break
+        else:
+            if sections and not sections[-1].endswith("\n\n"):
+                sections[-1] = sections[-1].rstrip("\n") + "\n\n"
+            sections.append(new)
+    text = head + "".join(sections)
+    with open(path, "w") as f:
+        f.write(text.rstrip("\n") + "\n")
 
 
 def main():
@@ -857,39 +1074,65 @@ def main():
     ap.add_argument("--only", nargs="*", help="record only these names")
     ap.add_argument("--py-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--py-client", nargs=2, metavar=("PORT", "PLANDIR"), help=argparse.SUPPRESS)
+    ap.add_argument("--tls", metavar="TLSDIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.py_server:
-        asyncio.run(py_server(args.py_server))
+        asyncio.run(py_server(args.py_server, args.tls))
         return
     if args.py_client:
-        asyncio.run(py_client(int(args.py_client[0]), args.py_client[1]))
+        asyncio.run(py_client(int(args.py_client[0]), args.py_client[1], args.tls))
         return
 
     t0 = time.monotonic()
-    for tool in ("dumpcap", "editcap", "tshark"):
+    names = [r[0] for r in RECORDINGS]
+    unknown = [n for n in (args.only or []) if n not in names]
+    if unknown:
+        die(f"unknown recording(s) {unknown}; known: {names}")
+    todo = [r for r in RECORDINGS if not args.only or r[0] in args.only]
+    tools = ["dumpcap", "editcap", "tshark"]
+    if any(r[4]["tls"] for r in todo):
+        tools += ["openssl"]
+    for tool in tools:
         if not shutil.which(tool):
             die(f"{tool} not found")
     ensure_node_modules()
     check_ports_unclaimed([r[3] for r in RECORDINGS])
     vers = versions()
     os.makedirs(args.out, exist_ok=True)
-    steps = build_plan()
-    truth_msgs, payloads = build_truth_messages(steps)
     results = []
-    todo = [r for r in RECORDINGS if not args.only or r[0] in args.only]
-    with tempfile.TemporaryDirectory(prefix="ws-plan-") as plan_dir:
-        write_plan(steps, plan_dir)
-        for name, client, server, port in todo:
+    plans = {}   # sizes -> (plan dir, truth messages, payloads)
+    with tempfile.TemporaryDirectory(prefix="ws-plan-") as tmp:
+        for name, client, server, port, variant in todo:
             t1 = time.monotonic()
+            tls = variant["tls"]
+            key = tuple(variant["sizes"])
+            if key not in plans:
+                plan_dir = os.path.join(tmp, f"plan-{len(plans)}")
+                os.makedirs(plan_dir)
+                steps = build_plan(variant["sizes"])
+                write_plan(steps, plan_dir)
+                plans[key] = (plan_dir,) + build_truth_messages(steps)
+            plan_dir, truth_msgs, payloads = plans[key]
+            tls_dir = None
+            if tls:
+                tls_dir = os.path.join(tmp, f"tls-{name}")
+                os.makedirs(tls_dir)
+                make_cert(tls_dir)
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                pcap = capture(name, client, server, port, plan_dir, args.out)
+                pcap = capture(name, client, server, port, plan_dir, args.out, tls_dir)
                 bad = tcp_anomalies(pcap)
                 if bad:
                     print(f"record.py: {name}: attempt {attempt}: TCP anomalies (capture "
                           f"reordering?) in frames {bad[:10]}; recording again", flush=True)
                     continue
-                cut, req = handshake_info(pcap, port)
+                cut, req = handshake_info(pcap, port, tls)
+                if tls:
+                    # no handshake-less form: TLS needs its handshake to decrypt
+                    tls_info = check_tls(name, os.path.join(tls_dir, "raw.pcapng"), pcap, port)
+                    nohs_packets, first_desc = None, None
+                    break
+                tls_info = None
                 nohs, nohs_packets, first_desc = make_nohs(pcap, cut, port)
                 if nohs is None:
                     print(f"record.py: {name}: attempt {attempt}: -nohs capture: {nohs_packets}; "
@@ -904,23 +1147,32 @@ def main():
             with open(truth_path, "w") as f:
                 json.dump(truth, f, indent=1)
                 f.write("\n")
-            frames, coalesced, maxper, (full, prefixed) = verify(name, pcap, port, truth_msgs, payloads)
+            frames, coalesced, maxper, (full, prefixed) = verify(name, pcap, port, truth_msgs,
+                                                                 payloads, tls)
             packets = packet_count(pcap)
             res = {"name": name, "client": vers[client], "server": vers[server], "port": port,
                    "packets": packets, "nohs_packets": nohs_packets, "first": first_desc, "cut": cut, "req_frame": req,
                    "c2s": sum(1 for m in truth_msgs if m["dir"] == "c2s"),
                    "s2c": sum(1 for m in truth_msgs if m["dir"] == "s2c"),
                    "coalesced": coalesced, "maxper": maxper, "full": full, "prefixed": prefixed,
-                   "client_cmd": " ".join(peer_cmd(client, "client", port, "PLANDIR")).replace(REPO + "/", ""),
-                   "server_cmd": " ".join(peer_cmd(server, "server", port, "PLANDIR")).replace(REPO + "/", "")}
+                   "tls": tls_info, "sizes": variant["sizes"],
+                   "client_cmd": " ".join(peer_cmd(client, "client", port, "PLANDIR",
+                                                   "TLSDIR" if tls else None)).replace(REPO + "/", ""),
+                   "server_cmd": " ".join(peer_cmd(server, "server", port, "PLANDIR",
+                                                   "TLSDIR" if tls else None)).replace(REPO + "/", "")}
             results.append(res)
-            print(f"record.py: {name}: {packets} packets, cut after frame {cut}, "
-                  f"nohs {nohs_packets} packets, coalesced c2s={len(coalesced['c2s'])} "
+            what = (f"{tls_info['version']} {tls_info['cipher']}, secrets embedded" if tls
+                    else f"nohs {nohs_packets} packets")
+            print(f"record.py: {name}: {packets} packets, {os.path.getsize(pcap)} bytes, "
+                  f"{'101 in' if tls else 'cut after'} frame {cut}, "
+                  f"{what}, coalesced c2s={len(coalesced['c2s'])} "
                   f"(max {maxper['c2s']}) s2c={len(coalesced['s2c'])} (max {maxper['s2c']}), "
                   f"large payloads checked fully {full} / by 256 KiB prefix {prefixed}, "
                   f"{time.monotonic() - t1:.1f}s", flush=True)
     if not args.only:
         write_readme(args.out, results, vers)
+    else:
+        update_readme(args.out, results, vers)
     print(f"record.py: all OK in {time.monotonic() - t0:.1f}s", flush=True)
 
 

@@ -189,8 +189,10 @@ static void test_conv_server_text_needs_more(void)
     wsc_heur_seg seg;
     wsc_heur_conv_init(&c);
     g_assert_cmpint(feed(&c, 1, seed_server, sizeof(seed_server) - 1, &seg), ==, WSC_SEG_PLAUSIBLE);
-    /* The other direction, masked: opposite masking adds the missing evidence. */
-    g_assert_cmpint(feed(&c, 0, "\x81\x80\x01\x02\x03\x04", 6, &seg), ==, WSC_SEG_ACCEPT);
+    /* An empty masked frame the other way proves nothing by itself... */
+    g_assert_cmpint(feed(&c, 0, "\x81\x80\x01\x02\x03\x04", 6, &seg), ==, WSC_SEG_PLAUSIBLE);
+    /* ...masked text "Hi" does, and opposite masking adds to it. */
+    g_assert_cmpint(feed(&c, 0, "\x81\x82\x01\x02\x03\x04\x49\x6b", 8, &seg), ==, WSC_SEG_ACCEPT);
     g_assert_true(c.evidence & WSC_EV_OPPOSITE_MASKS);
 }
 
