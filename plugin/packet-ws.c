@@ -86,7 +86,7 @@ static dissector_handle_t ws_upgrade_handle;
 static dissector_handle_t builtin_ws_handle;
 static dissector_handle_t ws_guard_handle;
 static dissector_handle_t http_tcp_handle;
-static wmem_map_t *ws_guarded_ports; /* TCP port -> the dissector our guard stands in front of */
+static GHashTable *ws_guarded_ports; /* TCP port -> the dissector our guard stands in front of */
 static int proto_http = -1;
 static dissector_handle_t text_lines_handle;
 static dissector_handle_t data_handle;
@@ -96,7 +96,8 @@ static ws_pref_bool_t ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 4;
 static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
-static ws_pref_bool_t ws_pref_guard_http_ports = TRUE;
+static ws_pref_bool_t ws_pref_guard_ports = TRUE;
+static const char *ws_pref_guard_protocols = "http";
 
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
 #define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
@@ -670,20 +671,27 @@ static gboolean ws_looks_like_http(tvbuff_t *tvb)
 }
 
 /*
- * Stands in front of a TCP port that another dissector owns (HTTP's 80, 8080, ...).
- * The choice is made once per conversation on the first pass: HTTP-looking data goes
- * to the owner, data that the WebSocket heuristic accepts to us; after a few
- * segments without a decision the owner keeps the conversation.
+ * Stands in front of a TCP port that another dissector owns (HTTP's 80, 8080, ...,
+ * and those of the protocols listed in a preference). The choice is made once per
+ * conversation on the first pass: data that the WebSocket heuristic accepts comes to
+ * us, HTTP-looking data on HTTP's ports goes to HTTP at once; the owner gets every
+ * segment until the choice is made and keeps the conversation after a few
+ * segments without one.
  */
 static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    dissector_handle_t owner = (dissector_handle_t)wmem_map_lookup(ws_guarded_ports, GUINT_TO_POINTER(pinfo->match_uint));
-    ws_conv_t *st = ws_conv_get(pinfo, TRUE);
+    dissector_handle_t owner = ws_guarded_ports ?
+        (dissector_handle_t)g_hash_table_lookup(ws_guarded_ports, GUINT_TO_POINTER(pinfo->match_uint)) : NULL;
+    ws_conv_t *st;
 
-    if (!owner)
-        owner = http_tcp_handle;
+    if (!proto_is_protocol_enabled(find_protocol_by_id(proto_ws))) {
+        if (pinfo->can_desegment > 0)
+            pinfo->can_desegment++;
+        return owner ? call_dissector_only(owner, tvb, pinfo, tree, data) : 0;
+    }
+    st = ws_conv_get(pinfo, TRUE);
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
-        if (ws_looks_like_http(tvb)) {
+        if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
             st->port_choice = WS_PORT_OWNER;
         } else if (!st->gave_up && ws_heur_feed(tvb, pinfo, st) == WSC_SEG_ACCEPT) {
             st->port_choice = WS_PORT_WS;
@@ -692,9 +700,31 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             st->port_choice = WS_PORT_OWNER;
         }
     }
+    /* The guard is a layer between TCP and the real dissector: hand on TCP's
+     * permission to ask for more segments, as HTTP does for upgraded protocols. */
+    if (pinfo->can_desegment > 0)
+        pinfo->can_desegment++;
     if (st->claimed)
-        return dissect_ws_tcp(tvb, pinfo, tree, data);
+        return call_dissector_only(ws_handle, tvb, pinfo, tree, data);
     return owner ? call_dissector_only(owner, tvb, pinfo, tree, data) : 0;
+}
+
+/* Is the protocol of this handle one of those whose ports we guard? */
+static gboolean ws_guard_wanted(dissector_handle_t h)
+{
+    int proto = dissector_handle_get_protocol_index(h);
+    const char *name = proto >= 0 ? proto_get_protocol_filter_name(proto) : NULL;
+    gchar **names;
+    gboolean found = FALSE;
+    int i;
+
+    if (!name || h == ws_guard_handle || !ws_pref_guard_protocols)
+        return FALSE;
+    names = g_strsplit_set(ws_pref_guard_protocols, ", ", -1);
+    for (i = 0; names[i] && !found; i++)
+        found = g_ascii_strcasecmp(names[i], name) == 0;
+    g_strfreev(names);
+    return found;
 }
 
 static void ws_collect_owned_port(const gchar *table_name _U_, ftenum_t selector_type _U_, gpointer key, gpointer value,
@@ -702,14 +732,31 @@ static void ws_collect_owned_port(const gchar *table_name _U_, ftenum_t selector
 {
     dissector_handle_t h = dtbl_entry_get_handle((dtbl_entry_t *)value);
 
-    if (h && h == http_tcp_handle)
-        wmem_map_insert(ws_guarded_ports, key, h);
+    if (h && ws_guard_wanted(h))
+        g_hash_table_insert(ws_guarded_ports, key, h);
 }
 
-static void ws_apply_port_guard(gpointer key, gpointer value, gpointer user_data _U_)
+static void ws_restore_port(gpointer key, gpointer value, gpointer user_data _U_)
 {
-    dissector_add_uint("tcp.port", GPOINTER_TO_UINT(key),
-                       ws_pref_guard_http_ports ? ws_guard_handle : (dissector_handle_t)value);
+    dissector_add_uint("tcp.port", GPOINTER_TO_UINT(key), (dissector_handle_t)value);
+}
+
+static void ws_guard_port(gpointer key, gpointer value _U_, gpointer user_data _U_)
+{
+    dissector_add_uint("tcp.port", GPOINTER_TO_UINT(key), ws_guard_handle);
+}
+
+/* (Re)places the guard in front of the ports of the protocols the preferences name. */
+static void ws_update_port_guards(void)
+{
+    if (!ws_guarded_ports)
+        ws_guarded_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_foreach(ws_guarded_ports, ws_restore_port, NULL);
+    g_hash_table_remove_all(ws_guarded_ports);
+    if (!ws_pref_guard_ports)
+        return;
+    dissector_table_foreach("tcp.port", ws_collect_owned_port, NULL);
+    g_hash_table_foreach(ws_guarded_ports, ws_guard_port, NULL);
 }
 
 /*
@@ -876,8 +923,10 @@ void proto_register_ws(void)
     ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
 
     ws_upgrade_handle = register_dissector("ws_plugin_upgrade", dissect_ws_upgrade, proto_ws);
-    ws_guard_handle = register_dissector_with_description("ws_plugin_http_guard",
-        "HTTP, or WebSocket without handshake (ws plugin)", dissect_ws_guard, proto_ws);
+    /* No protocol of its own: where the port's dissector keeps the conversation,
+     * nothing of ours shows (not even in frame.protocols). */
+    ws_guard_handle = register_dissector_with_description("ws_plugin_port_guard",
+        "Port's own dissector, or WebSocket without handshake (ws plugin)", dissect_ws_guard, -1);
 
     ws_module = prefs_register_protocol(proto_ws, proto_reg_handoff_ws);
     prefs_register_bool_preference(ws_module, "take_over_upgrade",
@@ -885,11 +934,16 @@ void proto_register_ws(void)
         "When the HTTP Upgrade handshake was captured, decode the connection with this plugin "
         "(one protocol and one set of fields for both cases). Off: leave it to Wireshark's built-in "
         "WebSocket dissector.", &ws_pref_take_upgrade);
-    prefs_register_bool_preference(ws_module, "guard_http_ports",
-        "Look for WebSocket on HTTP's ports",
-        "On the TCP ports HTTP owns (80, 8080, ...), decide once per conversation: HTTP-looking data "
-        "goes to HTTP, data the WebSocket heuristic accepts to this plugin. Off: HTTP keeps its ports.",
-        &ws_pref_guard_http_ports);
+    prefs_register_bool_preference(ws_module, "guard_ports",
+        "Look for WebSocket on ports other dissectors own",
+        "On the TCP ports of the protocols listed below (HTTP's 80, 8080, ... by default), decide once per "
+        "conversation: data the WebSocket heuristic accepts goes to this plugin, the rest (and HTTP-looking "
+        "data at once) to the port's dissector. Off: those dissectors keep their ports.",
+        &ws_pref_guard_ports);
+    prefs_register_string_preference(ws_module, "guard_protocols",
+        "Protocols whose ports are guarded",
+        "Filter names of the protocols whose TCP ports are guarded, separated by commas or spaces "
+        "(for example \"http,mqtt,tls\").", &ws_pref_guard_protocols);
     prefs_register_bool_preference(ws_module, "desegment",
         "Reassemble frames spanning several TCP segments",
         "Whether frames that span TCP segments are reassembled. Needs TCP's "
@@ -920,12 +974,9 @@ void proto_reg_handoff_ws(void)
         proto_http = proto_get_id_by_filter_name("http");
         builtin_ws_handle = find_dissector("websocket");
         http_tcp_handle = find_dissector("http-over-tcp");
-        ws_guarded_ports = wmem_map_new(wmem_epan_scope(), g_direct_hash, g_direct_equal);
-        if (http_tcp_handle)
-            dissector_table_foreach("tcp.port", ws_collect_owned_port, NULL);
         initialized = TRUE;
     }
-    wmem_map_foreach(ws_guarded_ports, ws_apply_port_guard, NULL);
+    ws_update_port_guards();
     /* Plugins are handed off after the built-in dissectors, so this replaces the
      * built-in's "websocket" entry; the preference gives it back. Called again
      * whenever a preference of ours changes. */

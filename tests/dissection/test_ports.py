@@ -25,7 +25,7 @@ def test_handshakeless_websocket_on_http_port(tshark, name, port):
     got = recover(tshark, cap, port, ("-2",))
     assert digest(got) == expected(truth)
     # Switched off, HTTP keeps the port and no frame is decoded.
-    assert tshark.fields(cap, ["frame.number"], extra=["-o", "ws.guard_http_ports:FALSE", "-Y", "ws"]) == []
+    assert tshark.fields(cap, ["frame.number"], extra=["-o", "ws.guard_ports:FALSE", "-Y", "ws"]) == []
 
 
 @pytest.mark.parametrize("name", ["py-node", "node-py"])
@@ -39,3 +39,26 @@ def test_upgrade_on_http_port(tshark, name):
     assert with_plugin == without and len(with_plugin) == 2
     got = recover(tshark, cap, 80)
     assert digest(got) == expected(truth)
+
+
+def test_guard_other_protocols_by_preference(tshark):
+    """MQTT owns 1883: listed in ws.guard_protocols, its port is guarded too."""
+    truth = load_truth("node-py.truth.json")
+    cap = on_port(tshark, "node-py-nohs.pcapng", truth["port"], 1883)
+    assert tshark.fields(cap, ["frame.number"], extra=["-Y", "ws"]) == []
+    got = recover(tshark, cap, 1883, ("-2", "-o", "ws.guard_protocols:http,mqtt"))
+    assert digest(got) == expected(truth)
+
+
+def test_guarded_port_keeps_its_protocol(tshark):
+    """Real MQTT (mosquitto) and real HTTP (nginx) moved to their own ports decode exactly
+    as with the plugin disabled, with the guard in front of them."""
+    for name, old, new, proto in (("mqtt.pcapng", 40110, 1883, "mqtt"), ("http1.pcapng", 40101, 80, "http")):
+        cap = tshark.derived("negatives/%s@%d" % (name, new),
+                             lambda src, dst: rewrite_port.main(src, dst, old, new))
+        prefs = ["-o", "ws.guard_protocols:http,mqtt"]
+        on = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=prefs)
+        off = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=["--disable-protocol", "ws"])
+        unguarded = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=["-o", "ws.guard_ports:FALSE"])
+        assert on == off == unguarded
+        assert sum(1 for r in on if (":" + proto) in r[0]) > 20
