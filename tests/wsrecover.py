@@ -4,6 +4,7 @@ so that tests can compare it with the ground truth a recorder wrote."""
 import hashlib
 import json
 import os
+import subprocess
 
 from tsharkenv import CAPTURES
 
@@ -49,3 +50,20 @@ def expected(truth):
 
 def digest(got):
     return {d: [(op, len(b), hashlib.sha256(b).hexdigest()) for op, b in msgs] for d, msgs in got.items()}
+
+
+def builtin_message_starts(whole, port):
+    """First packet of every WebSocket frame of a whole recording, per direction in wire
+    order, from Wireshark's built-in dissector (independent of the plugin under test)."""
+    out = subprocess.run(["tshark", "-r", whole, "--disable-protocol", "ws", "-o", "tcp.desegment_tcp_streams:TRUE",
+                          "-Y", "websocket", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
+                          "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode", "-e", "tcp.segment"],
+                         capture_output=True, text=True, check=True).stdout
+    starts = {"c2s": [], "s2c": []}
+    for line in out.splitlines():
+        num, sport, ops, segs = line.split("\t")
+        d = "s2c" if int(sport) == port else "c2s"
+        first = min(int(x) for x in segs.split(",")) if segs else int(num)
+        for i, _ in enumerate(ops.split(",")):
+            starts[d].append(first if i == 0 else int(num))
+    return starts

@@ -32,7 +32,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from tsharkenv import CAPTURES, ROOT, make_tshark  # noqa: E402
-from wsrecover import digest, load_truth, recover  # noqa: E402
+from wsrecover import builtin_message_starts, digest, load_truth, recover  # noqa: E402
 
 
 def count_rows(ts, path, extra):
@@ -59,23 +59,6 @@ def negatives(ts, dirs):
             tot[i] += v
     print("%-34s %8d %9d %9d %9d" % ("TOTAL", *tot))
     return tot
-
-
-def message_starts(whole, port):
-    """(direction, start frame) of every WebSocket frame of a whole recording, in wire order,
-    from Wireshark's built-in dissector."""
-    out = subprocess.run(["tshark", "-r", whole, "--disable-protocol", "ws", "-o", "tcp.desegment_tcp_streams:TRUE",
-                          "-Y", "websocket", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-                          "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode", "-e", "tcp.segment"],
-                         capture_output=True, text=True, check=True).stdout
-    starts = {"c2s": [], "s2c": []}
-    for line in out.splitlines():
-        num, sport, ops, segs = line.split("\t")
-        d = "s2c" if int(sport) == port else "c2s"
-        first = min(int(x) for x in segs.split(",")) if segs else int(num)
-        for i, _ in enumerate(ops.split(",")):
-            starts[d].append(first if i == 0 else int(num))
-    return starts
 
 
 def matched(got, want):
@@ -105,7 +88,7 @@ def positives(ts, cuts, seed):
         truth = load_truth(name + ".truth.json")
         port = truth["port"]
         whole = os.path.join(CAPTURES, name + ".pcapng")
-        starts = message_starts(whole, port)
+        starts = builtin_message_starts(whole, port)
         want = {d: [] for d in ("c2s", "s2c")}
         for m in truth["messages"]:
             want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))

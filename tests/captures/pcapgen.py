@@ -6,7 +6,8 @@ exactly; real traffic comes from record.py instead."""
 import struct
 
 
-def _csum(data):
+def checksum(data):
+    """The Internet checksum (RFC 1071) of data."""
     if len(data) % 2:
         data += b"\0"
     s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
@@ -38,11 +39,11 @@ class TcpStream:
         ack = self.seq[other] if flags != 0x02 else 0
         tcp = struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0)
         pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
-        c = _csum(pseudo + tcp + payload)
+        c = checksum(pseudo + tcp + payload)
         tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), len(self.packets) & 0xFFFF,
                          0x4000, 64, 6, 0, src, dst)
-        ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
         eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
         self.t += 0.001
         self.packets.append((self.t, eth + ip + tcp + payload))

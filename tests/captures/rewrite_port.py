@@ -8,17 +8,12 @@ ports that other dissectors own (HTTP's 80 and 8080).
 
 Handles Ethernet (and Linux loopback, which dumpcap writes as Ethernet) with IPv4
 or IPv6, in Enhanced Packet Blocks; other blocks are copied as they are."""
+import os
 import struct
 import sys
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapgen import checksum as csum  # noqa: E402
 
 
 def fix_packet(pkt, old, new):

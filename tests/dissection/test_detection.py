@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import CAPTURES
-from wsrecover import digest, load_truth, recover
+from wsrecover import builtin_message_starts, digest, load_truth, recover
 
 NEGATIVES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CAPTURES, "negatives", "*.pcapng")))
 
@@ -30,27 +30,11 @@ def test_other_protocols_never_claimed(tshark, name):
     assert on == off
 
 
-def _starts(whole, port):
-    """First packet of every WebSocket frame of a whole recording, per direction, from the built-in dissector."""
-    out = subprocess.run(["tshark", "-r", whole, "--disable-protocol", "ws", "-o", "tcp.desegment_tcp_streams:TRUE",
-                          "-Y", "websocket", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-                          "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode", "-e", "tcp.segment"],
-                         capture_output=True, text=True, check=True).stdout
-    starts = {"c2s": [], "s2c": []}
-    for line in out.splitlines():
-        num, sport, ops, segs = line.split("\t")
-        d = "s2c" if int(sport) == port else "c2s"
-        first = min(int(x) for x in segs.split(",")) if segs else int(num)
-        for i, _ in enumerate(ops.split(",")):
-            starts[d].append(first if i == 0 else int(num))
-    return starts
-
-
 @pytest.mark.parametrize("name,cut", [("py-py", 40), ("node-node", 97), ("py-node", 130), ("node-py", 60)])
 def test_cut_anywhere_recovers_what_follows(tshark, name, cut):
     truth = load_truth(name + ".truth.json")
     whole = os.path.join(CAPTURES, name + ".pcapng")
-    starts = _starts(whole, truth["port"])
+    starts = builtin_message_starts(whole, truth["port"])
     want = {"c2s": [], "s2c": []}
     for m in truth["messages"]:
         want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
