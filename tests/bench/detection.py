@@ -24,6 +24,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import random
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def positives(ts, cuts, seed):
     work = tempfile.mkdtemp(prefix="ws-bench-")
     for truth_path in sorted(glob.glob(os.path.join(CAPTURES, "*.truth.json"))):
         name = os.path.basename(truth_path)[:-len(".truth.json")]
-        if name.startswith(("edge-", "wss-")):
+        if not re.match(r"^(py|node)-(py|node)$", name):  # the uncompressed recordings
             continue
         truth = load_truth(name + ".truth.json")
         port = truth["port"]

@@ -7,6 +7,7 @@ gone). The segments are found with Wireshark's built-in WebSocket dissector on t
 whole capture, so the cut does not depend on the plugin under test."""
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -27,7 +28,7 @@ def rows(pcap, port, fields, extra=()):
 def main():
     for truth in sorted(glob.glob(os.path.join(OUT, "*.truth.json"))):
         name = os.path.basename(truth)[:-len(".truth.json")]
-        if name.startswith(("edge-", "wss-")):
+        if not re.match(r"^(py|node)-(py|node)$", name):  # the uncompressed recordings
             continue
         import json
         port = json.load(open(truth))["port"]
