@@ -21,10 +21,12 @@
 #include <epan/dissectors/packet-http.h>
 
 #include <inttypes.h>
+#include <wsutil/wsjson.h>
 
 #include "compat.h"
 #include "core/wsc_frame.h"
 #include "core/wsc_heur.h"
+#include "core/wsc_inflate.h"
 #include "core/wsc_mask.h"
 #include "core/wsc_utf8.h"
 
@@ -59,6 +61,19 @@ static int hf_ws_heur_evidence = -1;
 static int hf_ws_heur_score = -1;
 static int hf_ws_heur_claim_frame = -1;
 static int hf_ws_before_boundary = -1;
+static int hf_ws_message = -1;
+static int hf_ws_message_opcode = -1;
+static int hf_ws_message_length = -1;
+static int hf_ws_message_payload = -1;
+static int hf_ws_message_frame = -1;
+static int hf_ws_message_frame_count = -1;
+static int hf_ws_message_wire_length = -1;
+static int hf_ws_message_ratio = -1;
+static int hf_ws_message_compressed = -1;
+static int hf_ws_message_completed_in = -1;
+static int hf_ws_close_reply_in = -1;
+static int hf_ws_close_reply_to = -1;
+static int hf_ws_close_range = -1;
 static int hf_ws_subprotocol = -1;
 static int hf_ws_extensions = -1;
 
@@ -66,6 +81,7 @@ static gint ett_ws = WS_ETT_INIT;
 static gint ett_ws_len = WS_ETT_INIT;
 static gint ett_ws_payload = WS_ETT_INIT;
 static gint ett_ws_close = WS_ETT_INIT;
+static gint ett_ws_message = WS_ETT_INIT;
 
 static expert_field ei_ws_rsv = EI_INIT;
 static expert_field ei_ws_reserved_opcode = EI_INIT;
@@ -80,6 +96,12 @@ static expert_field ei_ws_close_one_byte = EI_INIT;
 static expert_field ei_ws_close_bad_code = EI_INIT;
 static expert_field ei_ws_mask_direction = EI_INIT;
 static expert_field ei_ws_compressed = EI_INIT;
+static expert_field ei_ws_unexpected_continuation = EI_INIT;
+static expert_field ei_ws_interrupted_message = EI_INIT;
+static expert_field ei_ws_history_missing = EI_INIT;
+static expert_field ei_ws_inflate_error = EI_INIT;
+static expert_field ei_ws_message_too_big = EI_INIT;
+static expert_field ei_ws_close_unanswered = EI_INIT;
 
 static dissector_handle_t ws_handle;
 static dissector_handle_t ws_upgrade_handle;
@@ -90,12 +112,25 @@ static GHashTable *ws_guarded_ports; /* TCP port -> the dissector our guard stan
 static int proto_http = -1;
 static dissector_handle_t text_lines_handle;
 static dissector_handle_t data_handle;
+static dissector_handle_t json_handle;
+static dissector_table_t ws_protocol_table; /* the built-in's, looked up: subprotocol name -> dissector */
+static dissector_table_t ws_port_table;     /* the built-in's: server port -> dissector */
+static heur_dissector_list_t ws_heur_list;  /* the built-in's "ws" heuristic list */
 
 /* Preferences */
 static ws_pref_bool_t ws_pref_desegment = TRUE;
 static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 4;
 static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
+static guint ws_pref_max_message = 16u * 1024u * 1024u;
+enum { WS_TEXT_LINES = 0, WS_TEXT_JSON, WS_TEXT_JSON_IF_VALID };
+static gint ws_pref_text_as = WS_TEXT_LINES;
+static const enum_val_t ws_text_as_vals[] = {
+    { "lines", "Line-based text", WS_TEXT_LINES },
+    { "json", "JSON", WS_TEXT_JSON },
+    { "json-if-valid", "JSON when it parses, else line-based text", WS_TEXT_JSON_IF_VALID },
+    { NULL, NULL, 0 }
+};
 static ws_pref_bool_t ws_pref_guard_ports = TRUE;
 static const char *ws_pref_guard_protocols = "http";
 
@@ -149,6 +184,40 @@ typedef struct {
     guint8 opcode;
 } ws_pending_t;
 
+/* A data message (RFC 6455 5.4, 5.6): one frame or a run of fragments. */
+enum { WS_MSG_OK = 0, WS_MSG_HISTORY, WS_MSG_CORRUPT, WS_MSG_TOO_BIG, WS_MSG_INTERRUPTED };
+typedef struct {
+    guint8 opcode;          /* of its first frame: text or binary */
+    guint8 compressed;      /* RSV1 on its first frame (permessage-deflate) */
+    guint8 status;          /* WS_MSG_* */
+    guint8 utf8_bad;        /* text that is not UTF-8 */
+    guint64 utf8_error;     /* offset of the first bad byte */
+    wmem_array_t *frames;   /* guint32 frame numbers */
+    guint32 last_frame;     /* 0 until the message is complete */
+    guint64 wire_len;       /* payload bytes on the wire */
+    const guint8 *data;     /* the whole message (decompressed); NULL: the last frame's own payload */
+    guint32 len;
+} ws_msg_t;
+
+/* What the first pass learnt about one frame, for every pass. */
+typedef struct ws_frame_rec {
+    ws_msg_t *msg;          /* the data message it belongs to */
+    gboolean completes;     /* its last frame */
+    guint8 seq_error;       /* 1: continuation with no message, 2: new message inside one */
+    guint32 close_peer;     /* close frames: the other side's close, 0 if none */
+    gboolean close_is_reply;
+} ws_frame_rec_t;
+
+/* Per direction, first pass: the message being assembled and the inflater. */
+typedef struct {
+    ws_msg_t *cur;
+    wmem_array_t *buf;      /* payload of the fragments so far (or compressed bytes) */
+    wsc_inflater *inf;
+    gboolean inf_broken;    /* reset before the next message */
+    ws_frame_rec_t *close;  /* this direction's close frame, waiting for the reply */
+    guint32 close_frame;
+} ws_dir_t;
+
 /* Conversation state, written on the first pass only. */
 typedef struct {
     address addr0;       /* sender of direction 0 */
@@ -169,7 +238,19 @@ typedef struct {
     const char *evidence;
     const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
+    ws_dir_t d[2];
 } ws_conv_t;
+
+/* Inflaters are zlib's (malloc'ed): freed when the capture file is closed. */
+static GSList *ws_inflaters;
+
+static void ws_cleanup(void)
+{
+    g_slist_free_full(ws_inflaters, (GDestroyNotify)wsc_inflate_free);
+    ws_inflaters = NULL;
+}
+
+#define WS_KEY_FRAME 0x40000000u /* proto data keys of frame records: tvb_raw_offset() | this */
 
 /* The heuristic's verdict on a segment seen before the conversation was accepted. */
 enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
@@ -194,6 +275,7 @@ typedef struct {
     const char *evidence;  /* heuristic verdict still to show, in the first frame's tree */
     int score;
     guint32 claim_frame;
+    gboolean track;        /* follow messages (not for segments decoded after the fact) */
 } ws_ctx_t;
 
 static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
@@ -347,12 +429,319 @@ static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_
         expert_add_info_format(pinfo, ci, &ei_ws_close_bad_code,
                                "Close code %u must not be sent on the wire (RFC 6455 7.4)", code);
     col_append_fstr(pinfo->cinfo, COL_INFO, " code=%u", code);
+    if (code >= 3000 && code <= 4999) {
+        /* RFC 6455 7.4.2: 3000-3999 registered with IANA, 4000-4999 private use. */
+        proto_item *ri = proto_tree_add_string(ws_tree, hf_ws_close_range, ptvb, 0, 2,
+                                               code < 4000 ? "Registered (IANA, libraries and frameworks)" : "Private use");
+        proto_item_set_generated(ri);
+        proto_item_append_text(ci, " (%s)", code < 4000 ? "registered" : "private use");
+    }
     if (len > 2) {
         proto_item *ri = proto_tree_add_item(ws_tree, hf_ws_close_reason, ptvb, 2, len - 2, ENC_UTF_8);
         if (!wsc_utf8_validate(tvb_get_ptr(ptvb, 2, len - 2), len - 2, &bad))
             expert_add_info_format(pinfo, ri, &ei_ws_bad_utf8,
                                    "Close reason is not valid UTF-8: first bad byte at reason offset %" PRIu64, bad);
     }
+}
+
+/* Appends up to the message cap; returns FALSE once the message is too big. */
+static gboolean ws_msg_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint len)
+{
+    guint have = d->buf ? wmem_array_get_count(d->buf) : 0;
+
+    if (m->status == WS_MSG_TOO_BIG)
+        return FALSE;
+    if ((guint64)have + len > ws_pref_max_message) {
+        m->status = WS_MSG_TOO_BIG;
+        return FALSE;
+    }
+    if (!d->buf)
+        d->buf = wmem_array_sized_new(wmem_file_scope(), 1, MAX(len, 64));
+    if (len)
+        wmem_array_append(d->buf, p, len);
+    return TRUE;
+}
+
+/* RFC 7692 7.2.2: inflate the message's payload with the direction's stream, at most
+ * ws.max_message_size bytes out. Missing history or bad data resets the stream so
+ * that a later message that needs no history decodes again. */
+static void ws_msg_inflate(ws_dir_t *d, ws_msg_t *m)
+{
+    const guint8 *in = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL;
+    guint in_len = d->buf ? wmem_array_get_count(d->buf) : 0;
+    guint cap = ws_pref_max_message;
+    guint room = MIN(cap, MAX(in_len * 4u, 256u));
+    guint8 *out = (guint8 *)wmem_alloc(wmem_file_scope(), room);
+    size_t total = 0;
+    int rc;
+
+    if (!d->inf) {
+        d->inf = wsc_inflate_new();
+        if (!d->inf) {
+            m->status = WS_MSG_CORRUPT;
+            return;
+        }
+        ws_inflaters = g_slist_prepend(ws_inflaters, d->inf);
+    }
+    if (d->inf_broken) {
+        wsc_inflate_reset(d->inf);
+        d->inf_broken = FALSE;
+    }
+    wsc_inflate_begin(d->inf, in ? in : (const guint8 *)"", in_len, 1);
+    for (;;) {
+        size_t made = 0;
+        rc = wsc_inflate_run(d->inf, out + total, room - total, &made);
+        total += made;
+        if (rc != WSC_INF_FULL)
+            break;
+        if (room == cap) {
+            m->status = WS_MSG_TOO_BIG;
+            break;
+        }
+        room = (guint)MIN((guint64)room * 2, (guint64)cap);
+        out = (guint8 *)wmem_realloc(wmem_file_scope(), out, room);
+    }
+    if (rc == WSC_INF_HISTORY)
+        m->status = WS_MSG_HISTORY;
+    else if (rc == WSC_INF_CORRUPT || rc == WSC_INF_NOMEM)
+        m->status = WS_MSG_CORRUPT;
+    if (m->status != WS_MSG_OK)
+        d->inf_broken = TRUE;
+    m->data = out;
+    m->len = (guint32)total;
+}
+
+static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 *single, guint single_len)
+{
+    m->last_frame = frame;
+    if (m->compressed) {
+        ws_msg_inflate(d, m);
+    } else if (wmem_array_get_count(m->frames) > 1 || !single) {
+        m->data = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : (const guint8 *)"";
+        m->len = d->buf ? wmem_array_get_count(d->buf) : 0;
+    } else {
+        m->len = single_len;
+    }
+    if (m->opcode == WSC_OP_TEXT && m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT) {
+        uint64_t bad = 0;
+        const guint8 *p = m->data ? m->data : single;
+        /* RFC 6455 8.1: a text message is UTF-8 as a whole (fragments may split characters). */
+        if (p && !wsc_utf8_validate(p, m->len, &bad) && m->status != WS_MSG_TOO_BIG) {
+            m->utf8_bad = TRUE;
+            m->utf8_error = bad;
+        }
+    }
+    d->cur = NULL;
+    d->buf = NULL;
+}
+
+/* First pass: the frame's part in its message and in the closing handshake. */
+static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const wsc_frame_header *hdr,
+                                      const guint8 *payload, guint len)
+{
+    ws_dir_t *d = &st->d[dir];
+    ws_frame_rec_t *rec = wmem_new0(wmem_file_scope(), ws_frame_rec_t);
+    guint32 num = pinfo->num;
+
+    if (hdr->opcode == WSC_OP_CLOSE) {
+        ws_dir_t *o = &st->d[dir ^ 1];
+        if (o->close && !o->close->close_peer) {
+            /* RFC 6455 5.5.1: the answer to the other side's close. */
+            o->close->close_peer = num;
+            rec->close_peer = o->close_frame;
+            rec->close_is_reply = TRUE;
+        } else if (!d->close) {
+            d->close = rec;
+            d->close_frame = num;
+        }
+        return rec;
+    }
+    if (wsc_opcode_is_control(hdr->opcode) || wsc_opcode_name(hdr->opcode) == NULL)
+        return rec;
+    if (hdr->opcode == WSC_OP_CONTINUATION) {
+        if (!d->cur) {
+            rec->seq_error = 1;
+            return rec;
+        }
+    } else {
+        if (d->cur) {
+            /* RFC 6455 5.4: the unfinished message is abandoned. */
+            rec->seq_error = 2;
+            d->cur->status = WS_MSG_INTERRUPTED;
+            d->cur->last_frame = 0;
+            d->cur = NULL;
+            d->buf = NULL;
+        }
+        d->cur = wmem_new0(wmem_file_scope(), ws_msg_t);
+        d->cur->opcode = hdr->opcode;
+        d->cur->compressed = (hdr->rsv & 0x4u) != 0;
+        d->cur->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+    }
+    rec->msg = d->cur;
+    wmem_array_append_one(d->cur->frames, num);
+    d->cur->wire_len += len;
+    /* A lone uncompressed frame is its own message: no copy. */
+    if (!(hdr->fin && hdr->opcode != WSC_OP_CONTINUATION && !d->cur->compressed))
+        ws_msg_append(d, d->cur, payload, len);
+    if (hdr->fin) {
+        rec->completes = TRUE;
+        ws_msg_finish(d, d->cur, num, payload, len);
+    }
+    return rec;
+}
+
+/*
+ * First pass, a segment the heuristic found plausible before it accepted the
+ * conversation: nothing is shown now, but its whole frames are followed so that
+ * messages (and the compression history they build) are complete later, and so
+ * that later passes can show them.
+ */
+static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, guint offset)
+{
+    guint len = tvb_captured_length(tvb);
+
+    while (offset < len) {
+        wsc_frame_header hdr;
+        guint8 *payload;
+        ws_frame_rec_t *rec;
+        guint plen;
+
+        if (ws_parse_tvb_header(tvb, (int)offset, &hdr) <= 0 || wsc_frame_total_len(&hdr) > len - offset)
+            return;
+        plen = (guint)hdr.payload_len;
+        payload = (guint8 *)wmem_alloc(pinfo->pool, MAX(plen, 1));
+        if (plen) {
+            const guint8 *src = tvb_get_ptr(tvb, (int)(offset + hdr.header_len), plen);
+            if (hdr.masked)
+                wsc_unmask(payload, src, plen, hdr.mask_key, 0);
+            else
+                memcpy(payload, src, plen);
+        }
+        rec = ws_track_frame(st, dir, pinfo, &hdr, payload, plen);
+        if (rec->msg && rec->completes && !rec->msg->data && rec->msg->len) {
+            /* A lone frame's message points at the frame's own bytes, which later
+             * passes find in the unmasked tvb they build; keep a copy for them. */
+            rec->msg->data = (const guint8 *)wmem_memdup(wmem_file_scope(), payload, plen);
+        }
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAME | (guint32)(tvb_raw_offset(tvb) + offset),
+                         rec);
+        offset += hdr.header_len + plen;
+    }
+}
+
+/* Hands a whole message to the dissector that knows its contents. */
+static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st,
+                                      int dir, guint8 opcode)
+{
+    guint len = tvb_reported_length(mtvb);
+    guint32 server_port = 0;
+
+    if (len == 0)
+        return;
+    /* The server is the side that does not mask (RFC 6455 5.1). */
+    if (st && st->masked[dir] >= 0)
+        server_port = st->masked[dir] ? pinfo->destport : pinfo->srcport;
+    if (st && st->subprotocol && ws_protocol_table &&
+        dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree, NULL))
+        return;
+    if (server_port && ws_port_table && dissector_try_uint(ws_port_table, server_port, mtvb, pinfo, tree))
+        return;
+    if (ws_heur_list) {
+        heur_dtbl_entry_t *hdtbl_entry;
+        if (dissector_try_heuristic(ws_heur_list, mtvb, pinfo, tree, &hdtbl_entry, NULL))
+            return;
+    }
+    if (opcode == WSC_OP_TEXT) {
+        gboolean as_json = ws_pref_text_as == WS_TEXT_JSON ||
+            (ws_pref_text_as == WS_TEXT_JSON_IF_VALID && json_validate(tvb_get_ptr(mtvb, 0, len), len));
+        if (as_json && json_handle)
+            call_dissector(json_handle, mtvb, pinfo, tree);
+        else if (text_lines_handle)
+            call_dissector(text_lines_handle, mtvb, pinfo, tree);
+    } else {
+        call_dissector(data_handle, mtvb, pinfo, tree);
+    }
+}
+
+/* The message part of a frame's tree; returns TRUE when the message was shown. */
+static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
+                                proto_item *ws_item, const ws_frame_rec_t *rec, ws_ctx_t *ctx)
+{
+    const ws_msg_t *m = rec->msg;
+    proto_item *mi, *it;
+    proto_tree *mt;
+    tvbuff_t *mtvb;
+    guint i, n;
+
+    if (rec->seq_error == 1)
+        expert_add_info(pinfo, ws_item, &ei_ws_unexpected_continuation);
+    else if (rec->seq_error == 2)
+        expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
+    if (!m)
+        return FALSE;
+    if (!rec->completes) {
+        if (m->last_frame) {
+            it = proto_tree_add_uint(ws_tree, hf_ws_message_completed_in, tvb, 0, 0, m->last_frame);
+            proto_item_set_generated(it);
+        }
+        if (m->status == WS_MSG_INTERRUPTED)
+            expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
+        return TRUE;
+    }
+    if (m->data) {
+        mtvb = tvb_new_child_real_data(tvb, m->data, m->len, m->len);
+        add_new_data_source(pinfo, mtvb, m->compressed ? "Decompressed message" : "Reassembled message");
+    } else {
+        mtvb = ptvb;
+    }
+    mi = proto_tree_add_item(ws_tree, hf_ws_message, mtvb, 0, -1, ENC_NA);
+    mt = proto_item_add_subtree(mi, ett_ws_message);
+    proto_item_append_text(mi, ": %s, %u bytes", val_to_str_const(m->opcode, ws_opcode_vals, "?"), m->len);
+    it = proto_tree_add_uint(mt, hf_ws_message_opcode, mtvb, 0, 0, m->opcode);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
+    proto_item_set_generated(it);
+    n = wmem_array_get_count(m->frames);
+    it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
+    proto_item_set_generated(it);
+    for (i = 0; i < n; i++) {
+        it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0, *(guint32 *)wmem_array_index(m->frames, i));
+        proto_item_set_generated(it);
+    }
+    if (m->compressed) {
+        it = proto_tree_add_boolean(mt, hf_ws_message_compressed, mtvb, 0, 0, TRUE);
+        proto_item_set_generated(it);
+        it = proto_tree_add_uint64(mt, hf_ws_message_wire_length, mtvb, 0, 0, m->wire_len);
+        proto_item_set_generated(it);
+        if (m->wire_len) {
+            it = proto_tree_add_double(mt, hf_ws_message_ratio, mtvb, 0, 0, (double)m->len / (double)m->wire_len);
+            proto_item_set_generated(it);
+        }
+    }
+    switch (m->status) {
+    case WS_MSG_HISTORY:
+        expert_add_info(pinfo, mi, &ei_ws_history_missing);
+        return TRUE;
+    case WS_MSG_CORRUPT:
+        expert_add_info(pinfo, mi, &ei_ws_inflate_error);
+        return TRUE;
+    case WS_MSG_TOO_BIG:
+        expert_add_info_format(pinfo, mi, &ei_ws_message_too_big,
+                               "Message larger than ws.max_message_size (%u bytes): only its first %u bytes are shown",
+                               ws_pref_max_message, m->len);
+        break;
+    default:
+        break;
+    }
+    proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
+    if (m->opcode == WSC_OP_TEXT) {
+        it = proto_tree_add_item(ws_tree, hf_ws_text, mtvb, 0, m->len, ENC_UTF_8);
+        if (m->utf8_bad)
+            expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
+                                   "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, m->utf8_error);
+    }
+    ws_call_message_dissector(mtvb, pinfo, tree, ctx ? ctx->conv : NULL, ctx ? ctx->dir : 0, m->opcode);
+    return TRUE;
 }
 
 /* Dissects one frame, or the part of an oversized frame held by this segment. */
@@ -474,6 +863,30 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
 
+    /* Messages are tracked on whole frames (on the first pass; frames seen before the
+     * conversation was accepted were tracked by ws_track_segment()). */
+    if (ctx && ctx->conv && whole && visible == hdr.payload_len) {
+        guint32 key = WS_KEY_FRAME | (guint32)tvb_raw_offset(tvb);
+        ws_frame_rec_t *rec = (ws_frame_rec_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
+
+        if (!rec && !PINFO_FD_VISITED(pinfo) && ctx->track) {
+            rec = ws_track_frame(ctx->conv, ctx->dir, pinfo, &hdr, tvb_get_ptr(ptvb, 0, visible), visible);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, key, rec);
+        }
+        if (rec && hdr.opcode == WSC_OP_CLOSE) {
+            if (rec->close_peer) {
+                proto_item *ci = proto_tree_add_uint(ws_tree, rec->close_is_reply ? hf_ws_close_reply_to : hf_ws_close_reply_in,
+                                                     tvb, 0, 0, rec->close_peer);
+                proto_item_set_generated(ci);
+            } else if (PINFO_FD_VISITED(pinfo)) {
+                /* Known only once the whole capture has been read (two passes, the GUI). */
+                expert_add_info(pinfo, ti, &ei_ws_close_unanswered);
+            }
+        }
+        if (rec && ws_show_message(tvb, ptvb, pinfo, tree, ws_tree, ti, rec, ctx))
+            return captured;
+    }
+
     if (hdr.rsv & 0x4u)
         /* permessage-deflate: the bytes are compressed, not text or application data. */
         return captured;
@@ -538,6 +951,7 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     ctx.claim_frame = st->claim_frame;
     ctx.conv = st;
     ctx.dir = ws_direction(st, pinfo);
+    ctx.track = reassemble;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
     col_clear(pinfo->cinfo, COL_INFO);
@@ -595,6 +1009,8 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
     /* Only plausible segments are remembered: the others are told apart later by their frame number. */
     pkt = ws_pkt_get(pinfo, tvb, TRUE);
     pkt->pre = WS_PRE_PLAUSIBLE;
+    if (v != WSC_SEG_ACCEPT)
+        ws_track_segment(tvb, pinfo, st, dir, (guint)(seg.skip_header + seg.skip_payload));
     if (!st->run_start[dir])
         st->run_start[dir] = pinfo->num;
     if (seg.skip_header + seg.skip_payload > 0) {
@@ -876,13 +1292,39 @@ void proto_register_ws(void)
             "Sec-WebSocket-Protocol chosen by the server in the captured handshake", HFILL } },
         { &hf_ws_extensions, { "Extensions", "ws.extensions", FT_STRING, BASE_NONE, NULL, 0x0,
             "Sec-WebSocket-Extensions chosen by the server in the captured handshake", HFILL } },
+        { &hf_ws_message, { "Message", "ws.message", FT_NONE, BASE_NONE, NULL, 0x0,
+            "The whole message this frame completes", HFILL } },
+        { &hf_ws_message_opcode, { "Message opcode", "ws.message.opcode", FT_UINT8, BASE_DEC, VALS(ws_opcode_vals),
+            0x0, "Text or binary: the opcode of the message's first frame", HFILL } },
+        { &hf_ws_message_length, { "Message length", "ws.message.length", FT_UINT64, BASE_DEC, NULL, 0x0,
+            "Bytes of the message after reassembly and decompression", HFILL } },
+        { &hf_ws_message_payload, { "Message payload", "ws.message.payload", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "The whole message after reassembly and decompression", HFILL } },
+        { &hf_ws_message_frame, { "Frame of the message", "ws.message.frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            NULL, HFILL } },
+        { &hf_ws_message_frame_count, { "Frames", "ws.message.frame_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Number of frames of the message", HFILL } },
+        { &hf_ws_message_wire_length, { "Compressed length", "ws.message.compressed_length", FT_UINT64, BASE_DEC, NULL,
+            0x0, "Payload bytes of the message on the wire", HFILL } },
+        { &hf_ws_message_ratio, { "Compression ratio", "ws.message.compression_ratio", FT_DOUBLE, BASE_NONE, NULL, 0x0,
+            "Decompressed length divided by compressed length", HFILL } },
+        { &hf_ws_message_compressed, { "Compressed", "ws.message.compressed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "permessage-deflate (RSV1 on the first frame)", HFILL } },
+        { &hf_ws_message_completed_in, { "Message completed in", "ws.message.completed_in", FT_FRAMENUM, BASE_NONE,
+            NULL, 0x0, "Frame that carries the last fragment of this message", HFILL } },
+        { &hf_ws_close_reply_in, { "Answered in", "ws.close.reply_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            "The other side's close frame that answers this one", HFILL } },
+        { &hf_ws_close_reply_to, { "Answers", "ws.close.reply_to", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            "The other side's close frame this one answers", HFILL } },
+        { &hf_ws_close_range, { "Close code range", "ws.close.code_range", FT_STRING, BASE_NONE, NULL, 0x0,
+            "3000-3999: registered with IANA; 4000-4999: private use", HFILL } },
         { &hf_ws_before_boundary, { "Continuation of a frame that began before the capture", "ws.before_boundary",
             FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of this direction before the first frame boundary the heuristic found", HFILL } },
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
-    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_payload, &ett_ws_close };
+    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_payload, &ett_ws_close, &ett_ws_message };
     static ei_register_info ei[] = {
         { &ei_ws_rsv, { "ws.rsv.nonzero", PI_PROTOCOL, PI_WARN,
             "Reserved bit set that no extension allows (RFC 6455 5.2, RFC 7692 6)", EXPFILL } },
@@ -908,6 +1350,20 @@ void proto_register_ws(void)
             "Close code that must not be sent (RFC 6455 7.4)", EXPFILL } },
         { &ei_ws_mask_direction, { "ws.mask.inconsistent", PI_PROTOCOL, PI_WARN,
             "Mask bit differs from earlier frames of this direction (RFC 6455 5.1)", EXPFILL } },
+        { &ei_ws_unexpected_continuation, { "ws.message.unexpected_continuation", PI_SEQUENCE, PI_WARN,
+            "Continuation frame with no message in progress (RFC 6455 5.4)", EXPFILL } },
+        { &ei_ws_interrupted_message, { "ws.message.interrupted", PI_SEQUENCE, PI_WARN,
+            "New data frame while a fragmented message is in progress: that message is abandoned (RFC 6455 5.4)",
+            EXPFILL } },
+        { &ei_ws_history_missing, { "ws.message.history_missing", PI_UNDECODED, PI_WARN,
+            "Message refers to compression history from before the capture (permessage-deflate context "
+            "takeover); later messages that do not are decoded again", EXPFILL } },
+        { &ei_ws_inflate_error, { "ws.message.inflate_error", PI_MALFORMED, PI_ERROR,
+            "Compressed payload is not valid DEFLATE data (RFC 7692)", EXPFILL } },
+        { &ei_ws_message_too_big, { "ws.message.too_big", PI_REASSEMBLE, PI_WARN,
+            "Message larger than the maximum message size", EXPFILL } },
+        { &ei_ws_close_unanswered, { "ws.close.unanswered", PI_SEQUENCE, PI_NOTE,
+            "Close frame not answered in the capture", EXPFILL } },
         { &ei_ws_compressed, { "ws.compressed", PI_UNDECODED, PI_NOTE,
             "Compressed payload (RSV1, permessage-deflate): shown as sent", EXPFILL } },
     };
@@ -952,6 +1408,13 @@ void proto_register_ws(void)
         "Largest frame to reassemble (bytes)",
         "Frames longer than this (at most 1 GiB) are not reassembled; their payload is shown segment by segment.",
         10, &ws_pref_max_reassembly);
+    prefs_register_uint_preference(ws_module, "max_message_size",
+        "Largest message to reassemble or decompress (bytes)",
+        "Fragmented messages are reassembled and compressed ones decompressed up to this size; beyond it the "
+        "message is cut and flagged (a deflate bomb never allocates more).", 10, &ws_pref_max_message);
+    prefs_register_enum_preference(ws_module, "text_as", "Show text messages as",
+        "Which dissector gets text messages that no subprotocol dissector claimed.", &ws_pref_text_as,
+        ws_text_as_vals, FALSE);
     prefs_register_uint_preference(ws_module, "heur_claim_score",
         "Evidence needed to claim a conversation",
         "Evidence points (see docs/detection.md) after which a TCP conversation is decoded as WebSocket. "
@@ -966,6 +1429,13 @@ void proto_reg_handoff_ws(void)
     if (!initialized) {
         text_lines_handle = find_dissector("data-text-lines");
         data_handle = find_dissector("data");
+        json_handle = find_dissector("json");
+        /* The built-in WebSocket dissector's tables: subprotocol dissectors (SIP, CoAP,
+         * BACnet/SC, ...) register there; we look them up, never register them again. */
+        ws_protocol_table = find_dissector_table("ws.protocol");
+        ws_port_table = find_dissector_table("ws.port");
+        ws_heur_list = find_heur_dissector_list("ws");
+        register_cleanup_routine(ws_cleanup);
         heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
                            HEURISTIC_ENABLE);
         heur_dissector_add("tls", dissect_ws_heur_tls, "WebSocket over decrypted TLS (ws plugin)", "ws_tls", proto_ws,

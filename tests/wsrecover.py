@@ -67,3 +67,31 @@ def builtin_message_starts(whole, port):
         for i, _ in enumerate(ops.split(",")):
             starts[d].append(first if i == 0 else int(num))
     return starts
+
+
+def recover_messages(tshark, capture, server_port, extra=()):
+    """Like recover(), but whole messages: data messages from ws.message.* on the frame
+    that completes them (after reassembly and decompression), control frames from
+    their own payload. Fragments and frames of unfinished messages give nothing."""
+    fields = ["tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload",
+              "ws.message.opcode", "ws.payload_length"]
+    rows = tshark.fields(capture, fields, extra=extra, occurrence_sep=SEP)
+    out = {"c2s": [], "s2c": []}
+    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens in rows:
+        if not opcodes:
+            continue
+        d = "s2c" if int(srcport) == server_port else "c2s"
+        ops = [int(o) for o in opcodes.split(SEP)]
+        fin = [f in ("1", "True") for f in fins.split(SEP)]
+        pays = payloads.split(SEP)
+        plen = [int(x) for x in plens.split(SEP)]
+        msgs = list(zip([int(x) for x in mlens.split(SEP)] if mlens else [],
+                        mpays.split(SEP) if mpays else [],
+                        [int(x) for x in mops.split(SEP)] if mops else []))
+        for op, f, p, n in zip(ops, fin, pays, plen):
+            if op >= 8:
+                out[d].append((op, b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)))
+            elif f and msgs:
+                mlen, mpay, mop = msgs.pop(0)
+                out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
+    return out

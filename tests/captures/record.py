@@ -1038,8 +1038,19 @@ def write_readme(out_dir, results, vers):
     lines = readme_header(vers)
     for r in results:
         lines += readme_section(r, vers)
-    with open(os.path.join(out_dir, "README-recordings.md"), "w") as f:
-        f.write("\n".join(lines))
+    text = "\n".join(lines)
+    # Keep the sections other scripts wrote (record_ext.py: compression and
+    # fragmentation), after ours.
+    path = os.path.join(out_dir, "README-recordings.md")
+    if os.path.exists(path):
+        with open(path) as f:
+            old = re.split(r"(?m)^(?=## )", f.read())[1:]
+        ours = {f"## {r['name']}" for r in results}
+        keep = [sec for sec in old if sec.splitlines()[0] not in ours]
+        if keep:
+            text = text.rstrip("\n") + "\n\n" + "".join(keep).rstrip("\n") + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def update_readme(out_dir, results, vers):

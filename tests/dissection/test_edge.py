@@ -64,7 +64,7 @@ def test_each_protocol_error_has_its_expert_info(tshark):
         "close with 1 byte": "Close payload of one byte",
         "close code 1005": "Close code 1005 must not be sent",
         "close reason not UTF-8": "Close reason is not valid UTF-8: first bad byte at reason offset 0",
-        "text not UTF-8": "Text is not valid UTF-8: first bad byte at payload offset 2",
+        "text not UTF-8": "Text is not valid UTF-8: first bad byte at message offset 2",
         "RSV1 on a ping": "Reserved bit set",
         "64-bit length with top bit set": "most significant bit set",
     }
