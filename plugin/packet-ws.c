@@ -822,8 +822,6 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     violations = wsc_frame_violations(&hdr, 1);
     ws_add_violations(pinfo, ti, violations);
-    if (hdr.rsv & 0x4u && !wsc_opcode_is_control(hdr.opcode))
-        expert_add_info(pinfo, ti, &ei_ws_compressed);
 
     if (ctx && ctx->conv) {
         int *seen = &ctx->conv->masked[ctx->dir];
@@ -887,9 +885,12 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             return captured;
     }
 
-    if (hdr.rsv & 0x4u)
-        /* permessage-deflate: the bytes are compressed, not text or application data. */
+    if (hdr.rsv & 0x4u) {
+        /* permessage-deflate, and no message to decompress it into: the bytes are shown as sent. */
+        if (!wsc_opcode_is_control(hdr.opcode))
+            expert_add_info(pinfo, ti, &ei_ws_compressed);
         return captured;
+    }
 
     switch (hdr.opcode) {
     case WSC_OP_TEXT:

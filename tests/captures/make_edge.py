@@ -132,7 +132,59 @@ def protocol_errors():
             "edge-protocol-errors.cases.json in packet order after the two opening frames")
 
 
+def messages():
+    """Message-level cases after a captured handshake that negotiated a subprotocol
+    (sip) and permessage-deflate."""
+    import zlib
+    r = Recorder("edge-messages", 47904)
+    r.s.send("c", b"GET /ws HTTP/1.1\r\nHost: 10.0.0.2:47904\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                  b"Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    r.s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n"
+                  b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    sip = (b"OPTIONS sip:bob@example.invalid SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK1\r\n"
+           b"From: <sip:alice@example.invalid>;tag=1\r\nTo: <sip:bob@example.invalid>\r\nCall-ID: edge-1\r\n"
+           b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    r.send("c", [r.f("c", TEXT, sip)])
+    # A continuation with no message in progress, then a message interrupted by a new one.
+    r.send("c", [r.f("c", CONT, b"stray")], truth=False)
+    r.send("c", [r.f("c", TEXT, b"unfinished ", fin=False)], truth=False)
+    r.send("c", [r.f("c", BINARY, b"\x01\x02\x03")])
+
+    def deflate(chunks, comp=None):
+        comp = comp or zlib.compressobj(9, zlib.DEFLATED, -15)
+        out = []
+        for c in chunks:
+            b = comp.compress(c) + comp.flush(zlib.Z_SYNC_FLUSH)
+            assert b.endswith(b"\x00\x00\xff\xff")
+            out.append(b[:-4])
+        return out
+    # Two messages of one compression context; the capture keeps only the second:
+    # it refers back to the first (history missing). Then one that needs no history.
+    ctx_msgs = [b'{"price":101.25,"symbol":"ABC","side":"buy"}' * 3, b'{"price":101.25,"symbol":"ABC","side":"sell"}' * 3]
+    second = deflate(ctx_msgs)[1]
+    r.send("s", [("x", b"", frame(TEXT, second, rsv=4))], truth=False)
+    fresh = deflate([b'{"status":"fresh start","n":1}'])[0]
+    r.send("s", [("x", b"", frame(TEXT, fresh, rsv=4))], truth=False)
+    r.truth.append({"dir": "s2c", "opcode": TEXT, "len": 30, "sha256": hashlib.sha256(b'{"status":"fresh start","n":1}').hexdigest(),
+                    "hex": b'{"status":"fresh start","n":1}'.hex()})
+    # Not DEFLATE at all.
+    r.send("s", [("x", b"", frame(BINARY, b"\xff\xff\xff\xff\x12\x34", rsv=4))], truth=False)
+    # A deflate bomb: 20 MiB of zeros in about 20 KiB (1000:1), more than the 16 MiB cap.
+    bomb = deflate([b"\0" * (20 << 20)], zlib.compressobj(9, zlib.DEFLATED, -15))[0]
+    assert len(bomb) * 500 < (20 << 20)
+    r.send("s", [("x", b"", frame(BINARY, bomb, rsv=4))], segment=1400, truth=False)
+    # Closes with a registered and a private code, answered.
+    r.send("c", [r.f("c", CLOSE, b"\x0b\xb9registered")])
+    r.send("s", [r.f("s", CLOSE, b"\x0f\xa1private")])
+    r.write("after a captured handshake (subprotocol sip, permessage-deflate): a SIP message, a stray continuation, "
+            "an interrupted fragmented message, a compressed message whose history is missing, one that needs none, "
+            "corrupt DEFLATE, a 1000:1 deflate bomb of 20 MiB, closes 3001 and 4001")
+
+
 if __name__ == "__main__":
+    messages()
     segmentation()
     oversize()
     protocol_errors()
