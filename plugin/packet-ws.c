@@ -71,6 +71,7 @@ static int hf_ws_message_wire_length = -1;
 static int hf_ws_message_ratio = -1;
 static int hf_ws_message_compressed = -1;
 static int hf_ws_message_completed_in = -1;
+static int hf_ws_message_decoded = -1;
 static int hf_ws_close_reply_in = -1;
 static int hf_ws_close_reply_to = -1;
 static int hf_ws_close_range = -1;
@@ -668,6 +669,7 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
                                 proto_item *ws_item, const ws_frame_rec_t *rec, ws_ctx_t *ctx)
 {
     const ws_msg_t *m = rec->msg;
+    gboolean decoded;
     proto_item *mi, *it;
     proto_tree *mt;
     tvbuff_t *mtvb;
@@ -688,19 +690,28 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
             expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
         return TRUE;
     }
-    if (m->data) {
+    if (m->data && m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT) {
         mtvb = tvb_new_child_real_data(tvb, m->data, m->len, m->len);
         add_new_data_source(pinfo, mtvb, m->compressed ? "Decompressed message" : "Reassembled message");
     } else {
         mtvb = ptvb;
     }
-    mi = proto_tree_add_item(ws_tree, hf_ws_message, mtvb, 0, -1, ENC_NA);
+    /* A message that could not be decompressed shows no length and no bytes: only what is known. */
+    decoded = m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT;
+    mi = proto_tree_add_item(ws_tree, hf_ws_message, mtvb, 0, decoded ? -1 : 0, ENC_NA);
     mt = proto_item_add_subtree(mi, ett_ws_message);
-    proto_item_append_text(mi, ": %s, %u bytes", val_to_str_const(m->opcode, ws_opcode_vals, "?"), m->len);
+    if (decoded)
+        proto_item_append_text(mi, ": %s, %u bytes", val_to_str_const(m->opcode, ws_opcode_vals, "?"), m->len);
+    else
+        proto_item_append_text(mi, ": %s, not decompressed", val_to_str_const(m->opcode, ws_opcode_vals, "?"));
     it = proto_tree_add_uint(mt, hf_ws_message_opcode, mtvb, 0, 0, m->opcode);
     proto_item_set_generated(it);
-    it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
+    it = proto_tree_add_boolean(mt, hf_ws_message_decoded, mtvb, 0, 0, decoded);
     proto_item_set_generated(it);
+    if (decoded) {
+        it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
+        proto_item_set_generated(it);
+    }
     n = wmem_array_get_count(m->frames);
     it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
     proto_item_set_generated(it);
@@ -713,7 +724,7 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         proto_item_set_generated(it);
         it = proto_tree_add_uint64(mt, hf_ws_message_wire_length, mtvb, 0, 0, m->wire_len);
         proto_item_set_generated(it);
-        if (m->wire_len) {
+        if (m->wire_len && decoded) {
             it = proto_tree_add_double(mt, hf_ws_message_ratio, mtvb, 0, 0, (double)m->len / (double)m->wire_len);
             proto_item_set_generated(it);
         }
@@ -1311,6 +1322,9 @@ void proto_register_ws(void)
             "Decompressed length divided by compressed length", HFILL } },
         { &hf_ws_message_compressed, { "Compressed", "ws.message.compressed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "permessage-deflate (RSV1 on the first frame)", HFILL } },
+        { &hf_ws_message_decoded, { "Decoded", "ws.message.decoded", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "False when the message could not be decompressed (history missing, corrupt data): "
+            "it then has no length and no payload", HFILL } },
         { &hf_ws_message_completed_in, { "Message completed in", "ws.message.completed_in", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame that carries the last fragment of this message", HFILL } },
         { &hf_ws_close_reply_in, { "Answered in", "ws.close.reply_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,

@@ -52,32 +52,44 @@ def digest(got):
     return {d: [(op, len(b), hashlib.sha256(b).hexdigest()) for op, b in msgs] for d, msgs in got.items()}
 
 
-def builtin_message_starts(whole, port):
-    """First packet of every WebSocket frame of a whole recording, per direction in wire
-    order, from Wireshark's built-in dissector (independent of the plugin under test)."""
+def builtin_frame_starts(whole, port):
+    """(opcode, first packet) of every WebSocket frame of a whole recording, per direction
+    in wire order, from Wireshark's built-in dissector (independent of the plugin)."""
     out = subprocess.run(["tshark", "-r", whole, "--disable-protocol", "ws", "-o", "tcp.desegment_tcp_streams:TRUE",
                           "-Y", "websocket", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
                           "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode", "-e", "tcp.segment"],
                          capture_output=True, text=True, check=True).stdout
-    starts = {"c2s": [], "s2c": []}
+    frames = {"c2s": [], "s2c": []}
     for line in out.splitlines():
         num, sport, ops, segs = line.split("\t")
         d = "s2c" if int(sport) == port else "c2s"
         first = min(int(x) for x in segs.split(",")) if segs else int(num)
-        for i, _ in enumerate(ops.split(",")):
-            starts[d].append(first if i == 0 else int(num))
+        for i, op in enumerate(ops.split(",")):
+            frames[d].append((int(op), first if i == 0 else int(num)))
+    return frames
+
+
+def builtin_message_starts(whole, port):
+    """First packet of every message (control frames count as messages) per direction:
+    a message starts with its first frame; continuation frames belong to it."""
+    starts = {"c2s": [], "s2c": []}
+    for d, frames in builtin_frame_starts(whole, port).items():
+        for op, first in frames:
+            if op != 0:
+                starts[d].append(first)
     return starts
 
 
 def recover_messages(tshark, capture, server_port, extra=()):
     """Like recover(), but whole messages: data messages from ws.message.* on the frame
     that completes them (after reassembly and decompression), control frames from
-    their own payload. Fragments and frames of unfinished messages give nothing."""
+    their own payload. Fragments, frames of unfinished messages and messages that
+    could not be decompressed (ws.message.decoded false) give nothing."""
     fields = ["tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload",
-              "ws.message.opcode", "ws.payload_length"]
+              "ws.message.opcode", "ws.payload_length", "ws.message.decoded"]
     rows = tshark.fields(capture, fields, extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
-    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens in rows:
+    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec in rows:
         if not opcodes:
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
@@ -85,13 +97,20 @@ def recover_messages(tshark, capture, server_port, extra=()):
         fin = [f in ("1", "True") for f in fins.split(SEP)]
         pays = payloads.split(SEP)
         plen = [int(x) for x in plens.split(SEP)]
-        msgs = list(zip([int(x) for x in mlens.split(SEP)] if mlens else [],
-                        mpays.split(SEP) if mpays else [],
-                        [int(x) for x in mops.split(SEP)] if mops else []))
+        mops_l = [int(x) for x in mops.split(SEP)] if mops else []
+        dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
+        mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
+        mpay_l = mpays.split(SEP) if mpays else []
+        assert len(mops_l) == len(dec_l) and sum(dec_l) == len(mlen_l) == len(mpay_l), (mops, mdec, mlens)
+        msgs = []
+        for mop, ok in zip(mops_l, dec_l):
+            msgs.append((mop, (mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
         for op, f, p, n in zip(ops, fin, pays, plen):
             if op >= 8:
                 out[d].append((op, b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)))
             elif f and msgs:
-                mlen, mpay, mop = msgs.pop(0)
-                out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
+                mop, body = msgs.pop(0)
+                if body is not None:
+                    mlen, mpay = body
+                    out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
     return out

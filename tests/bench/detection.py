@@ -33,7 +33,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from tsharkenv import CAPTURES, ROOT, make_tshark  # noqa: E402
-from wsrecover import builtin_message_starts, digest, load_truth, recover  # noqa: E402
+from wsrecover import builtin_message_starts, digest, load_truth, recover, recover_messages  # noqa: E402
 
 
 def count_rows(ts, path, extra):
@@ -123,6 +123,55 @@ def positives(ts, cuts, seed):
     return tot
 
 
+EXT = ["deflate-py-py", "deflate-node-node", "deflate-py-node-nocontext", "frag-node-py", "deflate-frag-py-py",
+       "chromium-py"]
+
+
+def messages_after_cuts(ts, cuts, seed):
+    """Compressed and fragmented recordings cut at random packets: whole messages recovered
+    (two passes), how many after the first recovered one, and any that differ from what
+    was sent (must be 0: a message is decoded right or not at all)."""
+    print("== messages: compressed/fragmented recordings cut at %d random points each" % cuts)
+    print("%-34s %8s %9s %11s %6s" % ("capture", "expected", "recovered", "after 1st", "wrong"))
+    rng = random.Random(seed + 1)
+    tot = [0, 0, 0, 0, 0]
+    work = tempfile.mkdtemp(prefix="ws-bench-msg-")
+    for name in EXT:
+        truth = load_truth(name + ".truth.json")
+        port = truth["port"]
+        whole = os.path.join(CAPTURES, name + ".pcapng")
+        starts = builtin_message_starts(whole, port)
+        want = {d: [] for d in ("c2s", "s2c")}
+        for m in truth["messages"]:
+            want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
+        if not all(len(starts[d]) == len(want[d]) for d in want):
+            print("%-34s (frame starts do not line up with the truth, skipped)" % name)
+            continue
+        first = min(min(v) for v in starts.values())
+        last = max(max(v) for v in starts.values())
+        for k in sorted(rng.sample(range(first, last), min(cuts, last - first))):
+            dst = os.path.join(work, "%s-cut%d.pcapng" % (name, k))
+            subprocess.run(["editcap", "-r", whole, dst, "%d-%d" % (k, 10 ** 9)], check=True)
+            exp = {d: [w for w, s0 in zip(want[d], starts[d]) if s0 >= k] for d in want}
+            got = digest(recover_messages(ts, ts.derived_abs(dst), port, ("-2",)))
+            n = sum(len(v) for v in exp.values())
+            r = sum(matched(got[d], exp[d]) for d in exp)
+            wrong = sum(len(got[d]) - matched(got[d], exp[d]) for d in exp)
+            # After the first message recovered in each direction.
+            after_exp = after_got = 0
+            for d in exp:
+                idx = [exp[d].index(g) for g in got[d] if g in exp[d]]
+                if idx:
+                    rest = exp[d][min(idx) + 1:]
+                    after_exp += len(rest)
+                    after_got += matched(got[d], rest)
+            print("%-34s %8d %9d %5d/%-5d %6d" % (("%s-cut%d" % (name, k))[:34], n, r, after_got, after_exp, wrong))
+            for i, v in enumerate((n, r, after_got, after_exp, wrong)):
+                tot[i] += v
+    print("%-34s %8d %9d %5d/%-5d %6d" % ("TOTAL", *tot))
+    return tot
+
+
 _whole_len = {}
 
 
@@ -149,6 +198,7 @@ def main():
     try:
         neg = negatives(ts, dirs)
         pos = positives(ts, args.cuts, args.seed)
+        msg = messages_after_cuts(ts, args.cuts, args.seed)
     finally:
         cleanup()
     print()
@@ -156,6 +206,10 @@ def main():
     if pos[0]:
         print("messages recovered: one pass %d/%d (%.2f %%), two passes %d/%d (%.2f %%)"
               % (pos[1], pos[0], 100.0 * pos[1] / pos[0], pos[2], pos[0], 100.0 * pos[2] / pos[0]))
+    if msg[0]:
+        print("compressed/fragmented messages after a cut: %d/%d (%.2f %%); after the first recovered: %d/%d (%.2f %%); "
+              "wrong: %d" % (msg[1], msg[0], 100.0 * msg[1] / msg[0], msg[2], msg[3],
+                             100.0 * msg[2] / max(msg[3], 1), msg[4]))
 
 
 if __name__ == "__main__":
