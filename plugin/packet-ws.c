@@ -190,6 +190,7 @@ enum { WS_MSG_OK = 0, WS_MSG_HISTORY, WS_MSG_CORRUPT, WS_MSG_TOO_BIG, WS_MSG_INT
 typedef struct {
     guint8 opcode;          /* of its first frame: text or binary */
     guint8 compressed;      /* RSV1 on its first frame (permessage-deflate) */
+    guint8 per_frame;       /* x-webkit-deflate-frame: frames compressed one by one */
     guint8 status;          /* WS_MSG_* */
     guint8 utf8_bad;        /* text that is not UTF-8 */
     guint64 utf8_error;     /* offset of the first bad byte */
@@ -215,6 +216,8 @@ typedef struct {
     wmem_array_t *buf;      /* payload of the fragments so far (or compressed bytes) */
     wsc_inflater *inf;
     gboolean inf_broken;    /* reset before the next message */
+    guint8 *out;            /* decompressed bytes of the message so far */
+    guint out_len, out_room;
     ws_frame_rec_t *close;  /* this direction's close frame, waiting for the reply */
     guint32 close_frame;
 } ws_dir_t;
@@ -239,6 +242,7 @@ typedef struct {
     const char *evidence;
     const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
+    gboolean deflate_frame;  /* x-webkit-deflate-frame (or deflate-frame) was negotiated */
     ws_dir_t d[2];
 } ws_conv_t;
 
@@ -463,19 +467,39 @@ static gboolean ws_msg_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint l
     return TRUE;
 }
 
-/* RFC 7692 7.2.2: inflate the message's payload with the direction's stream, at most
- * ws.max_message_size bytes out. Missing history or bad data resets the stream so
- * that a later message that needs no history decodes again. */
-static void ws_msg_inflate(ws_dir_t *d, ws_msg_t *m)
+/* Appends bytes to the message's output, up to ws.max_message_size. */
+static gboolean ws_out_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, size_t n)
 {
-    const guint8 *in = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL;
-    guint in_len = d->buf ? wmem_array_get_count(d->buf) : 0;
     guint cap = ws_pref_max_message;
-    guint room = MIN(cap, MAX(in_len * 4u, 256u));
-    guint8 *out = (guint8 *)wmem_alloc(wmem_file_scope(), room);
-    size_t total = 0;
+
+    if (d->out_len + n > cap) {
+        n = cap - d->out_len;
+        m->status = WS_MSG_TOO_BIG;
+    }
+    if (d->out_len + n > d->out_room) {
+        guint room = (guint)MIN(MAX((guint64)d->out_room * 2, (guint64)(d->out_len + n)), (guint64)cap);
+        d->out = (guint8 *)wmem_realloc(wmem_file_scope(), d->out, MAX(room, 1));
+        d->out_room = room;
+    }
+    if (n)
+        memcpy(d->out + d->out_len, p, n);
+    d->out_len += (guint)n;
+    return m->status != WS_MSG_TOO_BIG;
+}
+
+/*
+ * RFC 7692 7.2.2: inflates in[0..in_len) (plus the removed 00 00 ff ff) with the
+ * direction's stream and appends the output to the message, at most
+ * ws.max_message_size bytes. Missing history or bad data resets the stream so that
+ * a later message that needs no history decodes again.
+ */
+static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint in_len)
+{
+    guint8 chunk[16384];
     int rc;
 
+    if (m->status != WS_MSG_OK)
+        return;
     if (!d->inf) {
         d->inf = wsc_inflate_new();
         if (!d->inf) {
@@ -489,34 +513,32 @@ static void ws_msg_inflate(ws_dir_t *d, ws_msg_t *m)
         d->inf_broken = FALSE;
     }
     wsc_inflate_begin(d->inf, in ? in : (const guint8 *)"", in_len, 1);
-    for (;;) {
+    do {
         size_t made = 0;
-        rc = wsc_inflate_run(d->inf, out + total, room - total, &made);
-        total += made;
-        if (rc != WSC_INF_FULL)
+        rc = wsc_inflate_run(d->inf, chunk, sizeof(chunk), &made);
+        if (!ws_out_append(d, m, chunk, made))
             break;
-        if (room == cap) {
-            m->status = WS_MSG_TOO_BIG;
-            break;
-        }
-        room = (guint)MIN((guint64)room * 2, (guint64)cap);
-        out = (guint8 *)wmem_realloc(wmem_file_scope(), out, room);
-    }
+    } while (rc == WSC_INF_FULL);
     if (rc == WSC_INF_HISTORY)
         m->status = WS_MSG_HISTORY;
     else if (rc == WSC_INF_CORRUPT || rc == WSC_INF_NOMEM)
         m->status = WS_MSG_CORRUPT;
     if (m->status != WS_MSG_OK)
         d->inf_broken = TRUE;
-    m->data = out;
-    m->len = (guint32)total;
 }
 
 static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 *single, guint single_len)
 {
     m->last_frame = frame;
-    if (m->compressed) {
-        ws_msg_inflate(d, m);
+    if (m->per_frame) {
+        /* x-webkit-deflate-frame: each frame was inflated as it came. */
+        m->data = d->out ? d->out : (const guint8 *)"";
+        m->len = d->out_len;
+    } else if (m->compressed) {
+        ws_inflate_append(d, m, d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL,
+                          d->buf ? wmem_array_get_count(d->buf) : 0);
+        m->data = d->out ? d->out : (const guint8 *)"";
+        m->len = d->out_len;
     } else if (wmem_array_get_count(m->frames) > 1 || !single) {
         m->data = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : (const guint8 *)"";
         m->len = d->buf ? wmem_array_get_count(d->buf) : 0;
@@ -534,6 +556,8 @@ static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 
     }
     d->cur = NULL;
     d->buf = NULL;
+    d->out = NULL;
+    d->out_len = d->out_room = 0;
 }
 
 /* First pass: the frame's part in its message and in the closing handshake. */
@@ -576,14 +600,24 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
         d->cur = wmem_new0(wmem_file_scope(), ws_msg_t);
         d->cur->opcode = hdr->opcode;
         d->cur->compressed = (hdr->rsv & 0x4u) != 0;
+        d->cur->per_frame = st->deflate_frame;
         d->cur->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
     }
     rec->msg = d->cur;
     wmem_array_append_one(d->cur->frames, num);
     d->cur->wire_len += len;
-    /* A lone uncompressed frame is its own message: no copy. */
-    if (!(hdr->fin && hdr->opcode != WSC_OP_CONTINUATION && !d->cur->compressed))
+    if (d->cur->per_frame) {
+        /* x-webkit-deflate-frame: RSV1 marks each compressed frame, continuation or not. */
+        if (hdr->rsv & 0x4u) {
+            d->cur->compressed = TRUE;
+            ws_inflate_append(d, d->cur, payload, len);
+        } else {
+            ws_out_append(d, d->cur, payload, len);
+        }
+    } else if (!(hdr->fin && hdr->opcode != WSC_OP_CONTINUATION && !d->cur->compressed)) {
+        /* A lone uncompressed frame is its own message: no copy. */
         ws_msg_append(d, d->cur, payload, len);
+    }
     if (hdr->fin) {
         rec->completes = TRUE;
         ws_msg_finish(d, d->cur, num, payload, len);
@@ -1207,6 +1241,8 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         if (http) {
             st->subprotocol = WS_HTTP_WS_PROTOCOL(http);
             st->extensions = WS_HTTP_WS_EXTENSIONS(http);
+            st->deflate_frame = st->extensions && !strstr(st->extensions, "permessage-deflate") &&
+                                strstr(st->extensions, "deflate-frame") != NULL;
             if (http->startframe)
                 st->claim_frame = http->startframe;
             if (http->server_port) {

@@ -183,7 +183,39 @@ def messages():
             "corrupt DEFLATE, a 1000:1 deflate bomb of 20 MiB, closes 3001 and 4001")
 
 
+def deflate_frame():
+    """x-webkit-deflate-frame (the pre-RFC 7692 extension of old WebKit browsers): every
+    frame is compressed by itself, RSV1 on each, continuations included."""
+    import zlib
+    r = Recorder("edge-deflate-frame", 47905)
+    r.s.send("c", b"GET /chat HTTP/1.1\r\nHost: 10.0.0.2:47905\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Version: 13\r\n"
+                  b"Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n")
+    r.s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n"
+                  b"Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n")
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+
+    def z(b):
+        out = comp.compress(b) + comp.flush(zlib.Z_SYNC_FLUSH)
+        return out[:-4]
+    parts = [b"Deflate-frame compresses ", b"every frame on its own, ", b"continuations included."]
+    frames = [frame(TEXT, z(parts[0]), fin=False, rsv=4), frame(CONT, z(parts[1]), fin=False, rsv=4),
+              frame(CONT, z(parts[2]), rsv=4)]
+    r.s.send("s", b"".join(frames))
+    again = b"every frame on its own, again"
+    r.s.send("s", frame(TEXT, z(again), rsv=4))
+    for m in (b"".join(parts), again):
+        r.truth.append({"dir": "s2c", "opcode": TEXT, "len": len(m), "sha256": hashlib.sha256(m).hexdigest(),
+                        "hex": m.hex()})
+    r.send("c", [r.f("c", CLOSE, b"\x03\xe8")])
+    r.send("s", [r.f("s", CLOSE, b"\x03\xe8")])
+    r.write("x-webkit-deflate-frame negotiated; a text message in three frames compressed one by one "
+            "(RSV1 on each), then a message that refers back to them")
+
+
 if __name__ == "__main__":
+    deflate_frame()
     messages()
     segmentation()
     oversize()

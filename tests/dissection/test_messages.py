@@ -80,3 +80,9 @@ def test_text_as_json(tshark):
     assert any(r[0].endswith(":ws:json") for r in rows.values())
     rows = _by_frame(tshark, ["frame.protocols"])
     assert not any(r[0].endswith(":ws:json") for r in rows.values())
+
+
+def test_x_webkit_deflate_frame(tshark):
+    truth = load_truth("edge-deflate-frame.truth.json")
+    got = digest(recover_messages(tshark, "edge-deflate-frame.pcap", truth["port"]))
+    assert got == expected(truth)
