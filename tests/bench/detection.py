@@ -33,7 +33,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from tsharkenv import CAPTURES, ROOT, make_tshark  # noqa: E402
-from wsrecover import builtin_message_starts, digest, load_truth, recover, recover_messages  # noqa: E402
+from wsrecover import builtin_message_starts, digest, expected, load_truth, recover, recover_messages  # noqa: E402
 
 
 def count_rows(ts, path, extra):
@@ -90,9 +90,7 @@ def positives(ts, cuts, seed):
         port = truth["port"]
         whole = os.path.join(CAPTURES, name + ".pcapng")
         starts = builtin_message_starts(whole, port)
-        want = {d: [] for d in ("c2s", "s2c")}
-        for m in truth["messages"]:
-            want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
+        want = expected(truth)
         assert all(len(starts[d]) == len(want[d]) for d in want), name
         first_ws = min(min(starts["c2s"]), min(starts["s2c"]))
         last = max(max(starts["c2s"]), max(starts["s2c"]))
@@ -141,9 +139,7 @@ def messages_after_cuts(ts, cuts, seed):
         port = truth["port"]
         whole = os.path.join(CAPTURES, name + ".pcapng")
         starts = builtin_message_starts(whole, port)
-        want = {d: [] for d in ("c2s", "s2c")}
-        for m in truth["messages"]:
-            want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
+        want = expected(truth)
         if not all(len(starts[d]) == len(want[d]) for d in want):
             print("%-34s (frame starts do not line up with the truth, skipped)" % name)
             continue

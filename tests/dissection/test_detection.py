@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import CAPTURES
-from wsrecover import builtin_message_starts, digest, load_truth, recover
+from wsrecover import builtin_message_starts, digest, expected, load_truth, recover
 
 NEGATIVES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(CAPTURES, "negatives", "*.pcapng")))
 
@@ -35,9 +35,7 @@ def test_cut_anywhere_recovers_what_follows(tshark, name, cut):
     truth = load_truth(name + ".truth.json")
     whole = os.path.join(CAPTURES, name + ".pcapng")
     starts = builtin_message_starts(whole, truth["port"])
-    want = {"c2s": [], "s2c": []}
-    for m in truth["messages"]:
-        want[m["dir"]].append((m["opcode"], m["len"], m["sha256"]))
+    want = expected(truth)
     assert all(len(starts[d]) == len(want[d]) for d in want)
     expect = {d: [w for w, s in zip(want[d], starts[d]) if s >= cut] for d in want}
 
