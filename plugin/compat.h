@@ -43,6 +43,15 @@ typedef gboolean ws_pref_bool_t;
 #define WS_HTTP_WS_EXTENSIONS(http) ((const char *)(http)->websocket_extensions)
 #endif
 
+/* dissector_try_string() is deprecated in 4.6 for dissector_try_string_with_data(). */
+#if WS_VERSION_AT_LEAST(4, 6)
+#define ws_dissector_try_string(table, str, tvb, pinfo, tree) \
+    dissector_try_string_with_data((table), (str), (tvb), (pinfo), (tree), true, NULL)
+#else
+#define ws_dissector_try_string(table, str, tvb, pinfo, tree) \
+    dissector_try_string((table), (str), (tvb), (pinfo), (tree), NULL)
+#endif
+
 /* tvb_get_guint8 was renamed tvb_get_uint8 in 4.2 (the old name is deprecated). */
 #if WS_VERSION_AT_LEAST(4, 2)
 #define ws_tvb_get_u8 tvb_get_uint8

@@ -106,6 +106,7 @@ static expert_field ei_ws_close_unanswered = EI_INIT;
 
 static dissector_handle_t ws_handle;
 static dissector_handle_t ws_upgrade_handle;
+static dissector_handle_t ws_upgrade_router;
 static dissector_handle_t builtin_ws_handle;
 static dissector_handle_t ws_guard_handle;
 static dissector_handle_t http_tcp_handle;
@@ -677,7 +678,7 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     if (st && st->masked[dir] >= 0)
         server_port = st->masked[dir] ? pinfo->destport : pinfo->srcport;
     if (st && st->subprotocol && ws_protocol_table &&
-        dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree, NULL))
+        ws_dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree))
         return;
     if (server_port && ws_port_table && dissector_try_uint(ws_port_table, server_port, mtvb, pinfo, tree))
         return;
@@ -1256,6 +1257,22 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 }
 
 /*
+ * What HTTP's upgrade table holds for "websocket": no protocol of its own, so that
+ * with this plugin disabled (or the preference off) Wireshark's built-in dissector
+ * gets upgraded connections exactly as without the plugin.
+ */
+static int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    gboolean ours = ws_pref_take_upgrade && proto_is_protocol_enabled(find_protocol_by_id(proto_ws));
+    dissector_handle_t h = ours || !builtin_ws_handle ? ws_upgrade_handle : builtin_ws_handle;
+
+    /* A layer between HTTP and the real dissector: keep its permission to ask for more segments. */
+    if (pinfo->can_desegment > 0)
+        pinfo->can_desegment++;
+    return call_dissector_only(h, tvb, pinfo, tree, data);
+}
+
+/*
  * Conversation dissector: set when a conversation is accepted, also reachable
  * through Decode As. On later passes (two-pass tshark, the GUI) it also gets the
  * segments that came before the acceptance: those that fitted the evidence are
@@ -1430,6 +1447,7 @@ void proto_register_ws(void)
     ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
 
     ws_upgrade_handle = register_dissector("ws_plugin_upgrade", dissect_ws_upgrade, proto_ws);
+    ws_upgrade_router = register_dissector("ws_plugin_upgrade_router", dissect_ws_upgrade_router, -1);
     /* No protocol of its own: where the port's dissector keeps the conversation,
      * nothing of ours shows (not even in frame.protocols). */
     ws_guard_handle = register_dissector_with_description("ws_plugin_port_guard",
@@ -1499,10 +1517,6 @@ void proto_reg_handoff_ws(void)
     }
     ws_update_port_guards();
     /* Plugins are handed off after the built-in dissectors, so this replaces the
-     * built-in's "websocket" entry; the preference gives it back. Called again
-     * whenever a preference of ours changes. */
-    if (ws_pref_take_upgrade || !builtin_ws_handle)
-        dissector_add_string("http.upgrade", "websocket", ws_upgrade_handle);
-    else
-        dissector_add_string("http.upgrade", "websocket", builtin_ws_handle);
+     * built-in's "websocket" entry; the router hands it back when asked to. */
+    dissector_add_string("http.upgrade", "websocket", ws_upgrade_router);
 }

@@ -4,7 +4,6 @@ so that tests can compare it with the ground truth a recorder wrote."""
 import hashlib
 import json
 import os
-import subprocess
 
 from tsharkenv import CAPTURES
 
@@ -52,13 +51,13 @@ def digest(got):
     return {d: [(op, len(b), hashlib.sha256(b).hexdigest()) for op, b in msgs] for d, msgs in got.items()}
 
 
-def builtin_frame_starts(whole, port):
+def builtin_frame_starts(tshark, whole, port):
     """(opcode, first packet) of every WebSocket frame of a whole recording, per direction
-    in wire order, from Wireshark's built-in dissector (independent of the plugin)."""
-    out = subprocess.run(["tshark", "-r", whole, "--disable-protocol", "ws", "-o", "tcp.desegment_tcp_streams:TRUE",
-                          "-Y", "websocket", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-                          "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode", "-e", "tcp.segment"],
-                         capture_output=True, text=True, check=True).stdout
+    in wire order, from Wireshark's built-in dissector (the plugin is disabled)."""
+    out = tshark.run(["-r", tshark.derived_abs(whole), "--disable-protocol", "ws", "-o",
+                      "tcp.desegment_tcp_streams:TRUE", "-Y", "websocket", "-T", "fields", "-E", "occurrence=a",
+                      "-E", "aggregator=,", "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode",
+                      "-e", "tcp.segment"]).stdout.decode()
     frames = {"c2s": [], "s2c": []}
     for line in out.splitlines():
         num, sport, ops, segs = line.split("\t")
@@ -69,11 +68,11 @@ def builtin_frame_starts(whole, port):
     return frames
 
 
-def builtin_message_starts(whole, port):
+def builtin_message_starts(tshark, whole, port):
     """First packet of every message (control frames count as messages) per direction:
     a message starts with its first frame; continuation frames belong to it."""
     starts = {"c2s": [], "s2c": []}
-    for d, frames in builtin_frame_starts(whole, port).items():
+    for d, frames in builtin_frame_starts(tshark, whole, port).items():
         for op, first in frames:
             if op != 0:
                 starts[d].append(first)

@@ -89,7 +89,7 @@ def positives(ts, cuts, seed):
         truth = load_truth(name + ".truth.json")
         port = truth["port"]
         whole = os.path.join(CAPTURES, name + ".pcapng")
-        starts = builtin_message_starts(whole, port)
+        starts = builtin_message_starts(ts, whole, port)
         want = expected(truth)
         assert all(len(starts[d]) == len(want[d]) for d in want), name
         first_ws = min(min(starts["c2s"]), min(starts["s2c"]))
@@ -138,7 +138,7 @@ def messages_after_cuts(ts, cuts, seed):
         truth = load_truth(name + ".truth.json")
         port = truth["port"]
         whole = os.path.join(CAPTURES, name + ".pcapng")
-        starts = builtin_message_starts(whole, port)
+        starts = builtin_message_starts(ts, whole, port)
         want = expected(truth)
         if not all(len(starts[d]) == len(want[d]) for d in want):
             print("%-34s (frame starts do not line up with the truth, skipped)" % name)

@@ -34,7 +34,7 @@ def test_other_protocols_never_claimed(tshark, name):
 def test_cut_anywhere_recovers_what_follows(tshark, name, cut):
     truth = load_truth(name + ".truth.json")
     whole = os.path.join(CAPTURES, name + ".pcapng")
-    starts = builtin_message_starts(whole, truth["port"])
+    starts = builtin_message_starts(tshark, whole, truth["port"])
     want = expected(truth)
     assert all(len(starts[d]) == len(want[d]) for d in want)
     expect = {d: [w for w, s in zip(want[d], starts[d]) if s >= cut] for d in want}

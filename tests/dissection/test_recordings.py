@@ -72,10 +72,11 @@ def test_whole_capture_taken_over_from_http_upgrade(tshark, name):
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
-def test_upgrade_left_to_builtin_by_preference(tshark, name):
+@pytest.mark.parametrize("how", [["-o", "ws.take_over_upgrade:FALSE"], ["--disable-protocol", "ws"]],
+                         ids=["preference", "plugin-disabled"])
+def test_upgrade_left_to_builtin(tshark, name, how):
     truth = load_truth(name + ".truth.json")
-    rows = tshark.fields(name + ".pcapng", ["websocket.opcode", "ws.opcode"], occurrence_sep=",",
-                         extra=["-o", "ws.take_over_upgrade:FALSE"])
+    rows = tshark.fields(name + ".pcapng", ["websocket.opcode", "ws.opcode"], occurrence_sep=",", extra=how)
     builtin = sum(len(r[0].split(",")) for r in rows if r[0])
     ours = sum(len(r[1].split(",")) for r in rows if r[1])
     assert (builtin, ours) == (len(truth["messages"]), 0)
