@@ -27,6 +27,7 @@
 #include "core/wsc_frame.h"
 #include "core/wsc_heur.h"
 #include "core/wsc_inflate.h"
+#include "core/wsc_tinflate.h"
 #include "core/wsc_mask.h"
 #include "core/wsc_utf8.h"
 
@@ -217,6 +218,8 @@ typedef struct {
     wmem_array_t *buf;      /* payload of the fragments so far (or compressed bytes) */
     wsc_inflater *inf;
     gboolean inf_broken;    /* reset before the next message */
+    wsc_tinflate *tinf;     /* after a gap in the history: the decoder that knows what it does not know */
+    wsc_tinflate *tsnap;    /* its state before the message being decoded */
     guint8 *out;            /* decompressed bytes of the message so far */
     guint out_len, out_room;
     ws_frame_rec_t *close;  /* this direction's close frame, waiting for the reply */
@@ -250,10 +253,14 @@ typedef struct {
 /* Inflaters are zlib's (malloc'ed): freed when the capture file is closed. */
 static GSList *ws_inflaters;
 
+static GSList *ws_tinflaters;
+
 static void ws_cleanup(void)
 {
     g_slist_free_full(ws_inflaters, (GDestroyNotify)wsc_inflate_free);
     ws_inflaters = NULL;
+    g_slist_free_full(ws_tinflaters, g_free);
+    ws_tinflaters = NULL;
 }
 
 #define WS_KEY_FRAME 0x40000000u /* proto data keys of frame records: tvb_raw_offset() | this */
@@ -489,18 +496,66 @@ static gboolean ws_out_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, size_t 
 }
 
 /*
+ * After a gap in the compression history: decode with the decoder that tracks the
+ * bytes it does not know, so that the known history stays at its true distance. A
+ * message with no unknown byte is exactly what was sent; one with unknown bytes is
+ * flagged and shows nothing.
+ */
+static void ws_tinflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint in_len)
+{
+    guint cap_left = ws_pref_max_message - MIN(d->out_len, ws_pref_max_message);
+    guint room = MIN(cap_left, MAX(65536u, in_len * 8u));
+
+    for (;;) {
+        /* No Wireshark call between g_malloc and g_free: nothing can throw in between. */
+        guint8 *buf = (guint8 *)g_malloc(MAX(room, 1));
+        size_t n = 0, unknown = 0;
+        int rc;
+
+        memcpy(d->tsnap, d->tinf, sizeof(*d->tinf));
+        rc = wsc_tinflate_message(d->tinf, in ? in : (const guint8 *)"", in_len, buf, room, &n, &unknown);
+        if (rc == WSC_TINF_FULL && room < cap_left) {
+            /* Try again with more room, from the same state. */
+            memcpy(d->tinf, d->tsnap, sizeof(*d->tinf));
+            room = (guint)MIN((guint64)room * 4, (guint64)cap_left);
+            g_free(buf);
+            continue;
+        }
+        if (rc == WSC_TINF_CORRUPT) {
+            m->status = WS_MSG_CORRUPT;
+            wsc_tinflate_init_unknown(d->tinf);
+        } else if (rc == WSC_TINF_FULL) {
+            ws_out_append(d, m, buf, n);
+            m->status = WS_MSG_TOO_BIG;
+            wsc_tinflate_init_unknown(d->tinf);
+        } else if (unknown) {
+            m->status = WS_MSG_HISTORY;
+        } else {
+            ws_out_append(d, m, buf, n);
+        }
+        g_free(buf);
+        return;
+    }
+}
+
+/*
  * RFC 7692 7.2.2: inflates in[0..in_len) (plus the removed 00 00 ff ff) with the
  * direction's stream and appends the output to the message, at most
- * ws.max_message_size bytes. Missing history or bad data resets the stream so that
- * a later message that needs no history decodes again.
+ * ws.max_message_size bytes. When the history turns out to be missing (the capture
+ * began mid-context), the direction switches to ws_tinflate_append() for good.
  */
 static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint in_len)
 {
     guint8 chunk[16384];
+    guint out_before = d->out_len;
     int rc;
 
     if (m->status != WS_MSG_OK)
         return;
+    if (d->tinf) {
+        ws_tinflate_append(d, m, in, in_len);
+        return;
+    }
     if (!d->inf) {
         d->inf = wsc_inflate_new();
         if (!d->inf) {
@@ -520,9 +575,17 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
         if (!ws_out_append(d, m, chunk, made))
             break;
     } while (rc == WSC_INF_FULL);
-    if (rc == WSC_INF_HISTORY)
-        m->status = WS_MSG_HISTORY;
-    else if (rc == WSC_INF_CORRUPT || rc == WSC_INF_NOMEM)
+    if (rc == WSC_INF_HISTORY) {
+        /* Decode this message again, and all later ones, keeping track of what is unknown. */
+        d->tinf = g_new(wsc_tinflate, 1);
+        d->tsnap = g_new(wsc_tinflate, 1);
+        ws_tinflaters = g_slist_prepend(g_slist_prepend(ws_tinflaters, d->tinf), d->tsnap);
+        wsc_tinflate_init_unknown(d->tinf);
+        d->out_len = out_before;
+        ws_tinflate_append(d, m, in, in_len);
+        return;
+    }
+    if (rc == WSC_INF_CORRUPT || rc == WSC_INF_NOMEM)
         m->status = WS_MSG_CORRUPT;
     if (m->status != WS_MSG_OK)
         d->inf_broken = TRUE;
