@@ -138,6 +138,7 @@ def make_tshark(plugin):
     if os.geteuid() == 0:
         shutil.chown(home, "nobody")
     ts = Tshark(work, plugin_root, home)
+    ts.abi = tuple(int(x) for x in abi.split("."))
     listing = ts.run(["-G", "plugins"]).stdout.decode()
     loaded = [l for l in listing.splitlines() if l.startswith("ws.so")]
     if not loaded or ours not in loaded[0]:
