@@ -43,6 +43,15 @@ typedef gboolean ws_pref_bool_t;
 #define WS_HTTP_WS_EXTENSIONS(http) ((const char *)(http)->websocket_extensions)
 #endif
 
+/* What the TLS dissector hands its heuristic subdissectors: a pointer to the
+ * session's application handle in 4.0, a struct tlsinfo holding that pointer from
+ * 4.2 on (checked in the 4.4 and 4.6 headers). */
+#if WS_VERSION_AT_LEAST(4, 2)
+#define WS_TLS_APP_HANDLE_SLOT(data) ((data) ? ((struct tlsinfo *)(data))->app_handle : NULL)
+#else
+#define WS_TLS_APP_HANDLE_SLOT(data) ((dissector_handle_t *)(data))
+#endif
+
 /* dissector_try_string() is deprecated in 4.6 for dissector_try_string_with_data(). */
 #if WS_VERSION_AT_LEAST(4, 6)
 #define ws_dissector_try_string(table, str, tvb, pinfo, tree) \

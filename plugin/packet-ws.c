@@ -19,6 +19,7 @@
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/dissectors/packet-http.h>
+#include <epan/dissectors/packet-tls.h>
 
 #include <inttypes.h>
 #include <wsutil/wsjson.h>
@@ -1176,8 +1177,11 @@ static ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, prot
     st = ws_conv_get(pinfo, TRUE);
     if (!st->claimed && (st->gave_up || ws_heur_feed(tvb, pinfo, st) != WSC_SEG_ACCEPT))
         return FALSE;
-    if (data)
-        *(dissector_handle_t *)data = ws_handle;
+    {
+        dissector_handle_t *slot = WS_TLS_APP_HANDLE_SLOT(data);
+        if (slot)
+            *slot = ws_handle;
+    }
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
 }
 
