@@ -19,4 +19,4 @@ ws_install_debs() {
 }
 
 WS_BUILD_DEBS=(cmake make gcc pkg-config libc6-dev libglib2.0-dev zlib1g-dev libwireshark-dev wireshark-dev tshark)
-WS_TEST_DEBS=(python3 python3-pytest util-linux)
+WS_TEST_DEBS=(python3 python3-pytest util-linux clang libclang-rt-14-dev)
