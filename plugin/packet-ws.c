@@ -264,7 +264,29 @@ static void ws_cleanup(void)
     ws_tinflaters = NULL;
 }
 
-#define WS_KEY_FRAME 0x40000000u /* proto data keys of frame records: tvb_raw_offset() | this */
+#define WS_KEY_FRAMES 0x40000000u /* proto data key of a packet's frame records */
+
+/*
+ * A packet's frame records, by tvb_raw_offset() of the frame. One map per packet:
+ * p_get_proto_data() walks a list, which a packet with 20,000 frames would make
+ * quadratic.
+ */
+static ws_frame_rec_t *ws_frame_rec_get(packet_info *pinfo, guint32 raw_offset)
+{
+    wmem_map_t *m = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES);
+    return m ? (ws_frame_rec_t *)wmem_map_lookup(m, GUINT_TO_POINTER(raw_offset)) : NULL;
+}
+
+static void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_rec_t *rec)
+{
+    wmem_map_t *m = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES);
+
+    if (!m) {
+        m = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES, m);
+    }
+    wmem_map_insert(m, GUINT_TO_POINTER(raw_offset), rec);
+}
 
 /* The heuristic's verdict on a segment seen before the conversation was accepted. */
 enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
@@ -723,8 +745,7 @@ static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, i
              * passes find in the unmasked tvb they build; keep a copy for them. */
             rec->msg->data = (const guint8 *)wmem_memdup(wmem_file_scope(), payload, plen);
         }
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAME | (guint32)(tvb_raw_offset(tvb) + offset),
-                         rec);
+        ws_frame_rec_put(pinfo, (guint32)(tvb_raw_offset(tvb) + offset), rec);
         offset += hdr.header_len + plen;
     }
 }
@@ -974,12 +995,12 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     /* Messages are tracked on whole frames (on the first pass; frames seen before the
      * conversation was accepted were tracked by ws_track_segment()). */
     if (ctx && ctx->conv && whole && visible == hdr.payload_len) {
-        guint32 key = WS_KEY_FRAME | (guint32)tvb_raw_offset(tvb);
-        ws_frame_rec_t *rec = (ws_frame_rec_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
+        guint32 key = (guint32)tvb_raw_offset(tvb);
+        ws_frame_rec_t *rec = ws_frame_rec_get(pinfo, key);
 
         if (!rec && !PINFO_FD_VISITED(pinfo) && ctx->track) {
             rec = ws_track_frame(ctx->conv, ctx->dir, pinfo, &hdr, tvb_get_ptr(ptvb, 0, visible), visible);
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, key, rec);
+            ws_frame_rec_put(pinfo, key, rec);
         }
         if (rec && hdr.opcode == WSC_OP_CLOSE) {
             if (rec->close_peer) {
