@@ -85,6 +85,17 @@ def main():
     s.send("s", big[3000:])
     s.send("s", AFTER)
     write("retransmission", s)
+    # Reordering: the second piece of a frame captured before the first.
+    s = stream(port); port += 1
+    start = s.seq["s"]
+    s.seq["s"] = start + 3000
+    s.send("s", big[3000:6000])
+    s.seq["s"] = start
+    s.send("s", big[:3000])
+    s.seq["s"] = start + 6000
+    s.send("s", big[6000:])
+    s.send("s", AFTER)
+    write("reordered", s)
     # A gap inside a frame: bytes missing from the capture.
     s = stream(port); port += 1
     s.send("s", big[:4000])
