@@ -32,7 +32,8 @@ def main():
     os.environ["WS_TSHARK_PRELOAD"] = libasan()
     # Only ws.so in the plugin folder: the sanitizer runtime is preloaded into tshark.
     ts, cleanup = make_tshark(args.plugin, mirror_system=False)
-    caps = sorted(glob.glob(os.path.join(CAPTURES, "*.pcap*")) + glob.glob(os.path.join(CAPTURES, "negatives", "*.pcapng")))
+    caps = sorted(glob.glob(os.path.join(CAPTURES, "*.pcap*")) + glob.glob(os.path.join(CAPTURES, "negatives", "*.pcapng")) +
+                  glob.glob(os.path.join(CAPTURES, "hostile", "*.pcap")))
     work = tempfile.mkdtemp(prefix="ws-asan-")
     bad = runs = 0
     try:
