@@ -82,8 +82,6 @@ static int hf_ws_extensions = -1;
 
 static gint ett_ws = WS_ETT_INIT;
 static gint ett_ws_len = WS_ETT_INIT;
-static gint ett_ws_payload = WS_ETT_INIT;
-static gint ett_ws_close = WS_ETT_INIT;
 static gint ett_ws_message = WS_ETT_INIT;
 
 static expert_field ei_ws_rsv = EI_INIT;
@@ -1480,7 +1478,7 @@ void proto_register_ws(void)
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
-    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_payload, &ett_ws_close, &ett_ws_message };
+    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_message };
     static ei_register_info ei[] = {
         { &ei_ws_rsv, { "ws.rsv.nonzero", PI_PROTOCOL, PI_WARN,
             "Reserved bit set that no extension allows (RFC 6455 5.2, RFC 7692 6)", EXPFILL } },
