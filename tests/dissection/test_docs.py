@@ -17,3 +17,22 @@ def test_every_registered_name_is_documented(tshark):
     assert len(fields) > 30 and len(prefs) >= 3
     missing = [n for n in fields + prefs if "`%s`" % n not in doc]
     assert missing == []
+
+
+def test_every_registered_name_shows_on_a_capture(tshark):
+    """Each field and expert info the plugin registers is produced by at least one
+    capture in test-captures/ (two passes; a few need the preference that triggers them)."""
+    import glob
+    import re
+    from conftest import CAPTURES
+    names = {l.split("\t")[2] for l in tshark.run(["-G", "fields"]).stdout.decode().splitlines()
+             if l.count("\t") >= 4 and l.split("\t")[4] == "ws"}
+    runs = [(c, []) for c in glob.glob(os.path.join(CAPTURES, "*.pcap*")) +
+            glob.glob(os.path.join(CAPTURES, "hostile", "*.pcap"))]
+    runs += [(os.path.join(CAPTURES, "edge-oversize.pcap"), ["-o", "ws.max_reassembly:65536"]),
+             (os.path.join(CAPTURES, "hostile", "snaplen-64.pcap"), ["-d", "tcp.port==47958,ws"])]
+    seen = set()
+    for path, extra in runs:
+        out = tshark.run(["-2"] + extra + ["-r", tshark.derived_abs(path), "-T", "pdml"], check=False).stdout
+        seen |= set(re.findall(r'name="(ws\.[^"]*)"', out.decode(errors="replace")))
+    assert sorted(names - seen) == []
