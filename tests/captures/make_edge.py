@@ -45,6 +45,14 @@ class Recorder:
         mask = self.key() if d == "c" else None
         return (op, payload, frame(op, payload, mask=mask, **kw))
 
+    def handshake(self, path, key, accept, extra):
+        """A captured HTTP Upgrade; extra: header lines (bytes, CRLF-terminated) both sides send."""
+        self.s.send("c", b"GET %s HTTP/1.1\r\nHost: 10.0.0.2:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
+                    % (path, self.port, key, extra))
+        self.s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: %s\r\n%s\r\n" % (accept, extra))
+
     def write(self, note):
         self.s.write(os.path.join(OUT, self.name + ".pcap"))
         with open(os.path.join(OUT, self.name + ".truth.json"), "w") as fh:
@@ -137,12 +145,8 @@ def messages():
     (sip) and permessage-deflate."""
     import zlib
     r = Recorder("edge-messages", 47904)
-    r.s.send("c", b"GET /ws HTTP/1.1\r\nHost: 10.0.0.2:47904\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                  b"Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
-    r.s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n"
-                  b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    r.handshake(b"/ws", b"dGhlIHNhbXBsZSBub25jZQ==", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+                b"Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Extensions: permessage-deflate\r\n")
     sip = (b"OPTIONS sip:bob@example.invalid SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK1\r\n"
            b"From: <sip:alice@example.invalid>;tag=1\r\nTo: <sip:bob@example.invalid>\r\nCall-ID: edge-1\r\n"
            b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
@@ -188,12 +192,8 @@ def deflate_frame():
     frame is compressed by itself, RSV1 on each, continuations included."""
     import zlib
     r = Recorder("edge-deflate-frame", 47905)
-    r.s.send("c", b"GET /chat HTTP/1.1\r\nHost: 10.0.0.2:47905\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  b"Sec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Version: 13\r\n"
-                  b"Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n")
-    r.s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  b"Sec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n"
-                  b"Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n")
+    r.handshake(b"/chat", b"x3JJHMbDL1EzLkh9GBhXDw==", b"HSmrc0sMlYUkAGmm5OPpG2HaGWk=",
+                b"Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n")
     comp = zlib.compressobj(9, zlib.DEFLATED, -15)
 
     def z(b):
