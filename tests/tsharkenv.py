@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -80,6 +81,18 @@ class Tshark:
             shutil.copyfile(path, dst)
             os.chmod(dst, 0o644)
         return dst
+
+    def run_measured(self, args):
+        """Runs tshark and returns (returncode, stderr, peak RSS in KiB of that run alone):
+        a small python parent reports the peak of its only child."""
+        wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
+                   "sys.stderr.write('\\nmaxrss=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+                   "sys.exit(p.returncode)")
+        proc = subprocess.run([sys.executable, "-c", wrapper] + self.prefix + ["tshark"] + self.global_args + args,
+                              capture_output=True, env=self.env, cwd=self.workdir, timeout=600)
+        err = proc.stderr.decode(errors="replace")
+        peak = int(err.rsplit("maxrss=", 1)[1].split()[0])
+        return proc.returncode, err.rsplit("\nmaxrss=", 1)[0], peak
 
     def run(self, args, check=True):
         proc = subprocess.run(self.prefix + ["tshark"] + self.global_args + args, capture_output=True, env=self.env,
