@@ -3,23 +3,41 @@
 
 Used by make_edge.py to build small edge-case captures whose bytes are chosen
 exactly; real traffic comes from record.py instead."""
+import array
 import struct
+import sys
 
 
 def checksum(data):
-    """The Internet checksum (RFC 1071) of data."""
+    """The Internet checksum (RFC 1071) of data. Summed in the machine's byte order
+    and swapped at the end (RFC 1071 2(B)), which is fast for big benchmark captures."""
     if len(data) % 2:
         data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = sum(array.array("H", data))
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
+    if sys.byteorder == "little":
+        s = ((s & 0xFF) << 8) | (s >> 8)
     return (~s) & 0xFFFF
+
+
+def mask_bytes(payload, key):
+    """payload XORed with the 4-byte key repeated (RFC 6455 5.3)."""
+    n = len(payload)
+    if n == 0:
+        return b""
+    keys = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(keys, "big")).to_bytes(n, "big")
 
 
 class TcpStream:
     """One TCP connection between a client and a server on 127.0.0.1-style addresses."""
 
-    def __init__(self, cport, sport, caddr="10.0.0.1", saddr="10.0.0.2", handshake=True, cseq=1000, sseq=5000):
+    def __init__(self, cport, sport, caddr="10.0.0.1", saddr="10.0.0.2", handshake=True, cseq=1000, sseq=5000,
+                 sink=None):
+        """sink: called with (time, packet bytes) for each packet instead of keeping it in
+        self.packets (several streams can then share one PcapWriter)."""
+        self.sink = sink
         self.ep = {"c": (bytes(map(int, caddr.split("."))), cport), "s": (bytes(map(int, saddr.split("."))), sport)}
         self.seq = {"c": cseq, "s": sseq}
         self.packets = []
@@ -46,7 +64,10 @@ class TcpStream:
         ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
         eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
         self.t += 0.001
-        self.packets.append((self.t, eth + ip + tcp + payload))
+        if self.sink:
+            self.sink(self.t, eth + ip + tcp + payload)
+        else:
+            self.packets.append((self.t, eth + ip + tcp + payload))
 
     def send(self, d, data, segment=None):
         """Sends data from 'c' or 's', cut into segments of at most `segment` bytes (PSH on the last)."""
@@ -62,12 +83,44 @@ class TcpStream:
         self._emit(d, data, 0x18, seq=self.seq[d] - back)
 
     def write(self, path, snaplen=262144):
-        with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+        with PcapWriter(path, snaplen) as w:
             for t, pkt in self.packets:
-                cap = pkt[:snaplen]
-                f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(cap), len(pkt)))
-                f.write(cap)
+                w.add(t, pkt)
+
+    def close(self):
+        """FIN from the client, FIN from the server, last ACK."""
+        self._emit("c", b"", 0x11)
+        self.seq["c"] += 1
+        self._emit("s", b"", 0x11)
+        self.seq["s"] += 1
+        self._emit("c", b"", 0x10)
+
+
+class PcapWriter:
+    """A pcap file (Ethernet) written packet by packet."""
+
+    def __init__(self, path, snaplen=262144):
+        self.f = open(path, "wb")
+        self.snaplen = snaplen
+        self.count = 0
+        self.bytes = 0
+        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+
+    def add(self, t, pkt):
+        cap = pkt[:self.snaplen]
+        self.f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(cap), len(pkt)))
+        self.f.write(cap)
+        self.count += 1
+        self.bytes += len(pkt)
+
+    def close(self):
+        self.f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def frame(opcode, payload=b"", fin=True, mask=None, rsv=0, len_bytes=None):
@@ -86,7 +139,7 @@ def frame(opcode, payload=b"", fin=True, mask=None, rsv=0, len_bytes=None):
         hdr = bytes([b0, mbit | 127]) + struct.pack("!Q", n)
     if mask:
         hdr += mask
-        payload = bytes(p ^ mask[i % 4] for i, p in enumerate(payload))
+        payload = mask_bytes(payload, mask)
     return hdr + payload
 
 
