@@ -82,6 +82,7 @@ static int hf_ws_extensions = -1;
 
 static gint ett_ws = WS_ETT_INIT;
 static gint ett_ws_len = WS_ETT_INIT;
+static gint ett_ws_rsv = WS_ETT_INIT;
 static gint ett_ws_message = WS_ETT_INIT;
 
 static expert_field ei_ws_rsv = EI_INIT;
@@ -125,6 +126,8 @@ static guint ws_pref_max_reassembly = 32u * 1024u * 1024u;
 static guint ws_pref_claim_score = 4;
 static ws_pref_bool_t ws_pref_take_upgrade = TRUE;
 static guint ws_pref_max_message = 16u * 1024u * 1024u;
+/* Text handed to the line-based text dissector, at most (0: all of it). */
+static guint ws_pref_text_lines_max = 256u * 1024u;
 enum { WS_TEXT_LINES = 0, WS_TEXT_JSON, WS_TEXT_JSON_IF_VALID };
 static gint ws_pref_text_as = WS_TEXT_LINES;
 static const enum_val_t ws_text_as_vals[] = {
@@ -195,15 +198,23 @@ typedef struct {
     guint8 status;          /* WS_MSG_* */
     guint8 utf8_bad;        /* text that is not UTF-8 */
     guint64 utf8_error;     /* offset of the first bad byte */
-    wmem_array_t *frames;   /* guint32 frame numbers */
+    guint32 first_frame;
+    guint32 nframes;
+    wmem_array_t *more;     /* guint32 numbers of the frames after the first, if any */
     guint32 last_frame;     /* 0 until the message is complete */
     guint64 wire_len;       /* payload bytes on the wire */
     const guint8 *data;     /* the whole message (decompressed); NULL: the last frame's own payload */
     guint32 len;
 } ws_msg_t;
 
-/* What the first pass learnt about one frame, for every pass. */
+/*
+ * What the first pass learnt about one frame, for every pass. A data frame that is
+ * a whole uncompressed message by itself (the common case) gets no record: it says
+ * all there is to know about itself on every pass.
+ */
 typedef struct ws_frame_rec {
+    guint32 num;            /* the packet */
+    guint32 raw_offset;     /* tvb_raw_offset() of the frame in it */
     ws_msg_t *msg;          /* the data message it belongs to */
     gboolean completes;     /* its last frame */
     guint8 seq_error;       /* 1: continuation with no message, 2: new message inside one */
@@ -242,6 +253,8 @@ typedef struct {
     guint8 port_tries;   /* segments seen on a guarded port before deciding */
     gboolean claimed;
     guint32 claim_frame;
+    guint32 evidence_frame;  /* the first packet decoded on the first pass: it shows the evidence */
+    gboolean upgraded;       /* taken over from a captured HTTP Upgrade */
     const char *evidence;
     const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
@@ -262,28 +275,42 @@ static void ws_cleanup(void)
     ws_tinflaters = NULL;
 }
 
-#define WS_KEY_FRAMES 0x40000000u /* proto data key of a packet's frame records */
-
 /*
- * A packet's frame records, by tvb_raw_offset() of the frame. One map per packet:
- * p_get_proto_data() walks a list, which a packet with 20,000 frames would make
- * quadratic.
+ * Frame records of the capture file, by packet number and tvb_raw_offset() of the
+ * frame. The record is its own key: one map entry per record and nothing per packet
+ * (p_get_proto_data() walks a list, which a packet with 20,000 frames would make
+ * quadratic).
  */
+static wmem_map_t *ws_frame_recs;
+
+static guint ws_frame_rec_hash(gconstpointer k)
+{
+    const ws_frame_rec_t *r = (const ws_frame_rec_t *)k;
+    return (r->num * 2654435761u) ^ (r->raw_offset * 40503u);
+}
+
+static gboolean ws_frame_rec_equal(gconstpointer a, gconstpointer b)
+{
+    const ws_frame_rec_t *x = (const ws_frame_rec_t *)a, *y = (const ws_frame_rec_t *)b;
+    return x->num == y->num && x->raw_offset == y->raw_offset;
+}
+
 static ws_frame_rec_t *ws_frame_rec_get(packet_info *pinfo, guint32 raw_offset)
 {
-    wmem_map_t *m = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES);
-    return m ? (ws_frame_rec_t *)wmem_map_lookup(m, GUINT_TO_POINTER(raw_offset)) : NULL;
+    ws_frame_rec_t probe;
+
+    probe.num = pinfo->num;
+    probe.raw_offset = raw_offset;
+    return (ws_frame_rec_t *)wmem_map_lookup(ws_frame_recs, &probe);
 }
 
 static void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_rec_t *rec)
 {
-    wmem_map_t *m = (wmem_map_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES);
-
-    if (!m) {
-        m = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, WS_KEY_FRAMES, m);
-    }
-    wmem_map_insert(m, GUINT_TO_POINTER(raw_offset), rec);
+    if (!rec)
+        return;
+    rec->num = pinfo->num;
+    rec->raw_offset = raw_offset;
+    wmem_map_insert(ws_frame_recs, rec, rec);
 }
 
 /* The heuristic's verdict on a segment seen before the conversation was accepted. */
@@ -379,16 +406,36 @@ static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
     return (guint)total;
 }
 
-static void ws_add_info(packet_info *pinfo, const wsc_frame_header *hdr)
+/*
+ * "Text [FIN] [RSV1] [MASKED] len=83" into buf (at least WS_SUMMARY_LEN bytes), put
+ * together without printf: it is made for every frame, for the Info column and the
+ * tree. Returns its length.
+ */
+#define WS_SUMMARY_LEN 64
+static gsize ws_frame_summary(char *buf, const wsc_frame_header *hdr)
 {
     const char *name = wsc_opcode_name(hdr->opcode);
+    char digits[20];
+    int k = 0;
+    guint64 v = hdr->payload_len;
+    gsize n = g_strlcpy(buf, name ? name : "Reserved", WS_SUMMARY_LEN);
 
-    col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "%s%s%s%s len=%" PRIu64,
-                        name ? name : "Reserved",
-                        hdr->fin ? " [FIN]" : "",
-                        (hdr->rsv & 0x4u) ? " [RSV1]" : "",
-                        hdr->masked ? " [MASKED]" : "",
-                        hdr->payload_len);
+    if (hdr->fin)
+        n += g_strlcpy(buf + n, " [FIN]", WS_SUMMARY_LEN - n);
+    if (hdr->rsv & 0x4u)
+        n += g_strlcpy(buf + n, " [RSV1]", WS_SUMMARY_LEN - n);
+    if (hdr->masked)
+        n += g_strlcpy(buf + n, " [MASKED]", WS_SUMMARY_LEN - n);
+    n += g_strlcpy(buf + n, " len=", WS_SUMMARY_LEN - n);
+    do {
+        digits[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    /* Longest: "Continuation [FIN] [RSV1] [MASKED] len=" (39) + 20 digits. */
+    while (k && n + 1 < WS_SUMMARY_LEN)
+        buf[n++] = digits[--k];
+    buf[n] = '\0';
+    return n;
 }
 
 static void ws_add_violations(packet_info *pinfo, proto_item *ti, unsigned v)
@@ -425,15 +472,38 @@ static tvbuff_t *ws_unmasked_tvb(tvbuff_t *tvb, packet_info *pinfo, int offset, 
     return utvb;
 }
 
+/*
+ * ws.text. Text that is valid UTF-8 without NUL is copied as it is, which costs a
+ * memcpy; Wireshark's own conversion (kept for the rest, which it shows with
+ * substitutions) goes a character at a time.
+ */
+static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid)
+{
+    const guint8 *p;
+
+    if (!tree)
+        return NULL;
+    p = tvb_get_ptr(tvb, 0, len);
+    if (valid && !memchr(p, 0, len)) {
+        char *s = (char *)wmem_alloc(pinfo->pool, (gsize)len + 1);
+        memcpy(s, p, len);
+        s[len] = '\0';
+        return proto_tree_add_string(tree, hf_ws_text, tvb, 0, len, s);
+    }
+    return proto_tree_add_item(tree, hf_ws_text, tvb, 0, len, ENC_UTF_8);
+}
+
 static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
                             proto_item *pi, guint len, gboolean complete)
 {
     wsc_utf8 u;
     const guint8 *p = tvb_get_ptr(ptvb, 0, len);
+    gboolean valid;
 
-    proto_tree_add_item(ws_tree, hf_ws_text, ptvb, 0, len, ENC_UTF_8);
     wsc_utf8_init(&u);
-    if (!wsc_utf8_feed(&u, p, len))
+    valid = wsc_utf8_feed(&u, p, len);
+    ws_add_text(ws_tree, ptvb, pinfo, len, valid && (!complete || wsc_utf8_complete(&u)));
+    if (!valid)
         expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
                                "Text is not valid UTF-8: first bad byte at payload offset %" PRIu64,
                                u.error_offset);
@@ -442,7 +512,8 @@ static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree
                                "Text is not valid UTF-8: truncated character at payload offset %" PRIu64,
                                u.char_start);
     if (len > 0 && text_lines_handle)
-        call_dissector(text_lines_handle, ptvb, pinfo, tree);
+        call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
+                       tvb_new_subset_length(ptvb, 0, ws_pref_text_lines_max) : ptvb, pinfo, tree);
 }
 
 static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_tree, proto_item *pi, guint len)
@@ -615,16 +686,16 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
 static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 *single, guint single_len)
 {
     m->last_frame = frame;
-    if (m->per_frame) {
-        /* x-webkit-deflate-frame: each frame was inflated as it came. */
-        m->data = d->out ? d->out : (const guint8 *)"";
+    if (m->per_frame || m->compressed) {
+        /* x-webkit-deflate-frame: each frame was inflated as it came; permessage-deflate:
+         * the whole message is inflated now. The output buffer serves the next message
+         * too: the message keeps an exact copy. */
+        if (!m->per_frame)
+            ws_inflate_append(d, m, d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL,
+                              d->buf ? wmem_array_get_count(d->buf) : 0);
+        m->data = d->out_len ? (const guint8 *)wmem_memdup(wmem_file_scope(), d->out, d->out_len) : (const guint8 *)"";
         m->len = d->out_len;
-    } else if (m->compressed) {
-        ws_inflate_append(d, m, d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL,
-                          d->buf ? wmem_array_get_count(d->buf) : 0);
-        m->data = d->out ? d->out : (const guint8 *)"";
-        m->len = d->out_len;
-    } else if (wmem_array_get_count(m->frames) > 1 || !single) {
+    } else if (m->nframes > 1 || !single) {
         m->data = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : (const guint8 *)"";
         m->len = d->buf ? wmem_array_get_count(d->buf) : 0;
     } else {
@@ -641,17 +712,29 @@ static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 
     }
     d->cur = NULL;
     d->buf = NULL;
-    d->out = NULL;
-    d->out_len = d->out_room = 0;
+    d->out_len = 0;
 }
 
-/* First pass: the frame's part in its message and in the closing handshake. */
+/* A text or binary frame with FIN and without RSV1: a message by itself, unless it
+ * interrupts a fragmented one (RFC 6455 5.4). */
+static gboolean ws_lone_message(const wsc_frame_header *hdr)
+{
+    return (hdr->opcode == WSC_OP_TEXT || hdr->opcode == WSC_OP_BINARY) && hdr->fin && !(hdr->rsv & 0x4u);
+}
+
+/* First pass: the frame's part in its message and in the closing handshake; NULL
+ * for a lone message (ws_lone_message()). */
 static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const wsc_frame_header *hdr,
                                       const guint8 *payload, guint len)
 {
     ws_dir_t *d = &st->d[dir];
-    ws_frame_rec_t *rec = wmem_new0(wmem_file_scope(), ws_frame_rec_t);
+    ws_frame_rec_t *rec;
     guint32 num = pinfo->num;
+
+    if (ws_lone_message(hdr) && !d->cur)
+        /* A whole message in one plain frame: nothing to remember. */
+        return NULL;
+    rec = wmem_new0(wmem_file_scope(), ws_frame_rec_t);
 
     if (hdr->opcode == WSC_OP_CLOSE) {
         ws_dir_t *o = &st->d[dir ^ 1];
@@ -681,15 +764,20 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
             d->cur->last_frame = 0;
             d->cur = NULL;
             d->buf = NULL;
+            d->out_len = 0;
         }
         d->cur = wmem_new0(wmem_file_scope(), ws_msg_t);
         d->cur->opcode = hdr->opcode;
         d->cur->compressed = (hdr->rsv & 0x4u) != 0;
         d->cur->per_frame = st->deflate_frame;
-        d->cur->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+        d->cur->first_frame = num;
     }
     rec->msg = d->cur;
-    wmem_array_append_one(d->cur->frames, num);
+    if (d->cur->nframes++ > 0) {
+        if (!d->cur->more)
+            d->cur->more = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+        wmem_array_append_one(d->cur->more, num);
+    }
     d->cur->wire_len += len;
     if (d->cur->per_frame) {
         /* x-webkit-deflate-frame: RSV1 marks each compressed frame, continuation or not. */
@@ -738,7 +826,7 @@ static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, i
                 memcpy(payload, src, plen);
         }
         rec = ws_track_frame(st, dir, pinfo, &hdr, payload, plen);
-        if (rec->msg && rec->completes && !rec->msg->data && rec->msg->len) {
+        if (rec && rec->msg && rec->completes && !rec->msg->data && rec->msg->len) {
             /* A lone frame's message points at the frame's own bytes, which later
              * passes find in the unmasked tvb they build; keep a copy for them. */
             rec->msg->data = (const guint8 *)wmem_memdup(wmem_file_scope(), payload, plen);
@@ -776,10 +864,28 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
         if (as_json && json_handle)
             call_dissector(json_handle, mtvb, pinfo, tree);
         else if (text_lines_handle)
-            call_dissector(text_lines_handle, mtvb, pinfo, tree);
+            /* One tree item per line: for a text of megabytes only its beginning is
+             * shown line by line (ws.text and the data source hold all of it). */
+            call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
+                           tvb_new_subset_length(mtvb, 0, ws_pref_text_lines_max) : mtvb, pinfo, tree);
     } else {
         call_dissector(data_handle, mtvb, pinfo, tree);
     }
+}
+
+/* A data frame that is a message by itself: its text, and the message dissector. */
+static void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree, guint len,
+                         guint8 opcode, const ws_ctx_t *ctx)
+{
+    if (opcode == WSC_OP_TEXT) {
+        uint64_t bad = 0;
+        gboolean valid = wsc_utf8_validate(tvb_get_ptr(ptvb, 0, len), len, &bad);
+        proto_item *it = ws_add_text(ws_tree, ptvb, pinfo, len, valid);
+        if (!valid)
+            expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
+                                   "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, bad);
+    }
+    ws_call_message_dissector(ptvb, pinfo, tree, ctx->conv, ctx->dir, opcode);
 }
 
 /* The message part of a frame's tree; returns TRUE when the message was shown. */
@@ -799,6 +905,11 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
     if (!m)
         return FALSE;
+    if (rec->completes && m->nframes == 1 && !m->compressed && m->status == WS_MSG_OK) {
+        /* One plain frame (it interrupted a fragmented message): a message by itself. */
+        ws_show_lone(ptvb, pinfo, tree, ws_tree, tvb_reported_length(ptvb), m->opcode, ctx);
+        return TRUE;
+    }
     if (!rec->completes) {
         if (m->last_frame) {
             it = proto_tree_add_uint(ws_tree, hf_ws_message_completed_in, tvb, 0, 0, m->last_frame);
@@ -830,11 +941,12 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
         proto_item_set_generated(it);
     }
-    n = wmem_array_get_count(m->frames);
+    n = m->nframes;
     it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
     proto_item_set_generated(it);
     for (i = 0; i < n; i++) {
-        it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0, *(guint32 *)wmem_array_index(m->frames, i));
+        it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0,
+                                 i == 0 ? m->first_frame : *(guint32 *)wmem_array_index(m->more, i - 1));
         proto_item_set_generated(it);
     }
     if (m->compressed) {
@@ -864,7 +976,7 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     }
     proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
     if (m->opcode == WSC_OP_TEXT) {
-        it = proto_tree_add_item(ws_tree, hf_ws_text, mtvb, 0, m->len, ENC_UTF_8);
+        it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad);
         if (m->utf8_bad)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
                                    "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, m->utf8_error);
@@ -892,11 +1004,14 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
     ws_tree = proto_item_add_subtree(ti, ett_ws);
     if (ctx && ctx->evidence) {
-        pi = proto_tree_add_string(ws_tree, hf_ws_heur_evidence, tvb, 0, 0, ctx->evidence);
-        proto_item_set_generated(pi);
-        pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->score);
-        proto_item_set_generated(pi);
-        if (ctx->claim_frame && ctx->claim_frame != pinfo->num) {
+        /* Why the conversation is WebSocket: in full where it was decided, as a link elsewhere. */
+        if (ctx->conv && pinfo->num == ctx->conv->evidence_frame) {
+            pi = proto_tree_add_string(ws_tree, hf_ws_heur_evidence, tvb, 0, 0, ctx->evidence);
+            proto_item_set_generated(pi);
+            pi = proto_tree_add_int(ws_tree, hf_ws_heur_score, tvb, 0, 0, ctx->score);
+            proto_item_set_generated(pi);
+        }
+        if (ctx->claim_frame && ctx->claim_frame != pinfo->num && !ctx->conv->upgraded) {
             pi = proto_tree_add_uint(ws_tree, hf_ws_heur_claim_frame, tvb, 0, 0, ctx->claim_frame);
             proto_item_set_generated(pi);
         }
@@ -904,7 +1019,7 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             pi = proto_tree_add_string(ws_tree, hf_ws_subprotocol, tvb, 0, 0, ctx->conv->subprotocol);
             proto_item_set_generated(pi);
         }
-        if (ctx->conv && ctx->conv->extensions) {
+        if (ctx->conv && ctx->conv->extensions && pinfo->num == ctx->conv->evidence_frame) {
             pi = proto_tree_add_string(ws_tree, hf_ws_extensions, tvb, 0, 0, ctx->conv->extensions);
             proto_item_set_generated(pi);
         }
@@ -926,28 +1041,43 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         return captured;
     }
 
-    ws_add_info(pinfo, &hdr);
-    proto_item_append_text(ti, ", %s%s%s len=%" PRIu64,
-                           wsc_opcode_name(hdr.opcode) ? wsc_opcode_name(hdr.opcode) : "Reserved",
-                           hdr.fin ? " [FIN]" : "", hdr.masked ? " [MASKED]" : "", hdr.payload_len);
+    if (tree || pinfo->cinfo) {
+        static const char prefix[] = "WebSocket frames (ws plugin), ";
+        char label[sizeof(prefix) - 1 + WS_SUMMARY_LEN];
+        memcpy(label, prefix, sizeof(prefix) - 1);
+        ws_frame_summary(label + sizeof(prefix) - 1, &hdr);
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", label + sizeof(prefix) - 1);
+        if (tree)
+            proto_item_set_text(ti, "%s", label);
+    }
 
-    proto_tree_add_item(ws_tree, hf_ws_fin, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_rsv, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_rsv1, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_rsv2, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_rsv3, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
-    proto_tree_add_item(ws_tree, hf_ws_mask, tvb, 1, 1, ENC_NA);
-    li = proto_tree_add_uint64(ws_tree, hf_ws_payload_length, tvb, 1, hdr.header_len - 1 - (hdr.masked ? 4 : 0),
-                               hdr.payload_len);
-    len_tree = proto_item_add_subtree(li, ett_ws_len);
-    proto_tree_add_item(len_tree, hf_ws_len7, tvb, 1, 1, ENC_NA);
-    if (hdr.len7 == 126)
-        proto_tree_add_item(len_tree, hf_ws_len16, tvb, 2, 2, ENC_BIG_ENDIAN);
-    else if (hdr.len7 == 127)
-        proto_tree_add_item(len_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
-    if (hdr.masked)
-        proto_tree_add_item(ws_tree, hf_ws_masking_key, tvb, hdr.header_len - 4, 4, ENC_NA);
+    if (tree) {
+        /* The header fields (without a tree, the calls would only return NULL). */
+        proto_tree_add_item(ws_tree, hf_ws_fin, tvb, 0, 1, ENC_NA);
+        pi = proto_tree_add_item(ws_tree, hf_ws_rsv, tvb, 0, 1, ENC_NA);
+        if (hdr.rsv) {
+            /* The bits one by one only when one is set: the common frame has none. */
+            proto_tree *rsv_tree = proto_item_add_subtree(pi, ett_ws_rsv);
+            proto_tree_add_item(rsv_tree, hf_ws_rsv1, tvb, 0, 1, ENC_NA);
+            proto_tree_add_item(rsv_tree, hf_ws_rsv2, tvb, 0, 1, ENC_NA);
+            proto_tree_add_item(rsv_tree, hf_ws_rsv3, tvb, 0, 1, ENC_NA);
+        }
+        proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
+        proto_tree_add_item(ws_tree, hf_ws_mask, tvb, 1, 1, ENC_NA);
+        li = proto_tree_add_uint64(ws_tree, hf_ws_payload_length, tvb, 1, hdr.header_len - 1 - (hdr.masked ? 4 : 0),
+                                   hdr.payload_len);
+        if (hdr.len7 >= 126) {
+            /* Extended length: the 7-bit marker and the 16- or 64-bit length behind it. */
+            len_tree = proto_item_add_subtree(li, ett_ws_len);
+            proto_tree_add_item(len_tree, hf_ws_len7, tvb, 1, 1, ENC_NA);
+            if (hdr.len7 == 126)
+                proto_tree_add_item(len_tree, hf_ws_len16, tvb, 2, 2, ENC_BIG_ENDIAN);
+            else
+                proto_tree_add_item(len_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
+        }
+        if (hdr.masked)
+            proto_tree_add_item(ws_tree, hf_ws_masking_key, tvb, hdr.header_len - 4, 4, ENC_NA);
+    }
 
     violations = wsc_frame_violations(&hdr, 1);
     ws_add_violations(pinfo, ti, violations);
@@ -963,10 +1093,11 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     total = wsc_frame_total_len(&hdr);
     whole = total <= reported;
     visible = (guint)MIN(hdr.payload_len, (guint64)(captured - MIN(captured, hdr.header_len)));
-    pi = proto_tree_add_uint64(ws_tree, hf_ws_frame_length, tvb, 0, 0, total);
-    proto_item_set_generated(pi);
 
     if (!whole) {
+        /* Only here does the frame's length differ from the bytes under its tree. */
+        pi = proto_tree_add_uint64(ws_tree, hf_ws_frame_length, tvb, 0, 0, total);
+        proto_item_set_generated(pi);
         expert_add_info_format(pinfo, ti, &ei_ws_too_large,
                                "Frame of %" PRIu64 " bytes is larger than the reassembly limit (%u bytes, "
                                "preference ws.max_reassembly): its payload is shown segment by segment",
@@ -985,8 +1116,8 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         expert_add_info(pinfo, ti, &ei_ws_truncated);
     }
 
-    if (hdr.masked)
-        pi = proto_tree_add_item(ws_tree, hf_ws_masked_payload, tvb, hdr.header_len, visible, ENC_NA);
+    if (hdr.masked && tree)
+        proto_tree_add_item(ws_tree, hf_ws_masked_payload, tvb, hdr.header_len, visible, ENC_NA);
     ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
 
@@ -1012,6 +1143,10 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         }
         if (rec && ws_show_message(tvb, ptvb, pinfo, tree, ws_tree, ti, rec, ctx))
             return captured;
+        if (!rec && ws_lone_message(&hdr)) {
+            ws_show_lone(ptvb, pinfo, tree, ws_tree, visible, hdr.opcode, ctx);
+            return captured;
+        }
     }
 
     if (hdr.rsv & 0x4u) {
@@ -1076,6 +1211,8 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     guint offset = 0;
     guint len = tvb_reported_length(tvb);
 
+    if (!PINFO_FD_VISITED(pinfo) && !st->evidence_frame)
+        st->evidence_frame = pinfo->num;
     ctx.evidence = st->evidence;
     ctx.score = st->score;
     ctx.claim_frame = st->claim_frame;
@@ -1325,6 +1462,7 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         st->claimed = TRUE;
         st->claim_frame = pinfo->num;
         st->evidence = "HTTP Upgrade handshake";
+        st->upgraded = TRUE;
         if (http) {
             st->subprotocol = WS_HTTP_WS_PROTOCOL(http);
             st->extensions = WS_HTTP_WS_EXTENSIONS(http);
@@ -1338,6 +1476,10 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                 st->port0 = http->server_port;
             }
         }
+        if (!PINFO_FD_VISITED(pinfo) && !proto_is_frame_protocol(pinfo->layers, "tls"))
+            /* Later segments come straight to us rather than through HTTP's upgrade
+             * table and our router (inside TLS, TLS keeps the TCP conversation). */
+            conversation_set_dissector_from_frame_number(conv, pinfo->num + 1, ws_handle);
     }
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE);
 }
@@ -1417,7 +1559,7 @@ void proto_register_ws(void)
         { &hf_ws_payload_length, { "Payload length", "ws.payload_length", FT_UINT64, BASE_DEC, NULL, 0x0,
             "Effective payload length, whichever encoding the frame used", HFILL } },
         { &hf_ws_masking_key, { "Masking-Key", "ws.masking_key", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_ws_masked_payload, { "Masked payload", "ws.masked_payload", FT_BYTES, BASE_NONE, NULL, 0x0,
+        { &hf_ws_masked_payload, { "Masked payload", "ws.masked_payload", FT_NONE, BASE_NONE, NULL, 0x0,
             "Payload as sent on the wire", HFILL } },
         { &hf_ws_payload, { "Payload", "ws.payload", FT_BYTES, BASE_NONE, NULL, 0x0,
             "Payload after unmasking", HFILL } },
@@ -1478,7 +1620,7 @@ void proto_register_ws(void)
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
-    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_message };
+    static gint *ett[] = { &ett_ws, &ett_ws_len, &ett_ws_rsv, &ett_ws_message };
     static ei_register_info ei[] = {
         { &ei_ws_rsv, { "ws.rsv.nonzero", PI_PROTOCOL, PI_WARN,
             "Reserved bit set that no extension allows (RFC 6455 5.2, RFC 7692 6)", EXPFILL } },
@@ -1526,6 +1668,7 @@ void proto_register_ws(void)
 
     proto_ws = proto_register_protocol("WebSocket frames (ws plugin)", "WS", "ws");
     proto_register_field_array(proto_ws, hf, array_length(hf));
+    ws_frame_recs = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), ws_frame_rec_hash, ws_frame_rec_equal);
     proto_register_subtree_array(ett, array_length(ett));
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
@@ -1567,6 +1710,10 @@ void proto_register_ws(void)
         "Largest message to reassemble or decompress (bytes)",
         "Fragmented messages are reassembled and compressed ones decompressed up to this size; beyond it the "
         "message is cut and flagged (a deflate bomb never allocates more).", 10, &ws_pref_max_message);
+    prefs_register_uint_preference(ws_module, "text_lines_max",
+        "Text shown line by line, at most (bytes)",
+        "The line-based text tree of a text message stops after this many bytes (0: no limit); ws.text and "
+        "the message's data source always hold the whole text.", 10, &ws_pref_text_lines_max);
     prefs_register_enum_preference(ws_module, "text_as", "Show text messages as",
         "Which dissector gets text messages that no subprotocol dissector claimed.", &ws_pref_text_as,
         ws_text_as_vals, FALSE);

@@ -128,8 +128,9 @@ class Tshark:
 
 def make_tshark(plugin, mirror_system=True):
     """Sets up a private HOME and plugin folder holding `plugin` (a built ws.so) and returns
-    (Tshark, cleanup). Raises RuntimeError if tshark does not load the plugin from there."""
-    if not os.path.exists(plugin):
+    (Tshark, cleanup). Raises RuntimeError if tshark does not load the plugin from there.
+    plugin=None: the same set-up without ws.so (a machine where it is not installed)."""
+    if plugin is not None and not os.path.exists(plugin):
         raise RuntimeError("built plugin not found at %s (build first, or set WS_PLUGIN)" % plugin)
     abi = _wireshark_abi()
     work = tempfile.mkdtemp(prefix="ws-tshark-")
@@ -146,7 +147,8 @@ def make_tshark(plugin, mirror_system=True):
                 if os.path.basename(so) != "ws.so":
                     os.symlink(so, os.path.join(plugin_root, abi, kind, os.path.basename(so)))
     ours = os.path.join(plugin_root, abi, "epan", "ws.so")
-    shutil.copyfile(plugin, ours)
+    if plugin is not None:
+        shutil.copyfile(plugin, ours)
     for dirpath, dirnames, filenames in os.walk(work):
         os.chmod(dirpath, 0o755)
         for f in filenames:
@@ -157,6 +159,8 @@ def make_tshark(plugin, mirror_system=True):
         shutil.chown(home, "nobody")
     ts = Tshark(work, plugin_root, home)
     ts.abi = tuple(int(x) for x in abi.split("."))
+    if plugin is None:
+        return ts, lambda: shutil.rmtree(work, ignore_errors=True)
     if "LD_PRELOAD" in ts.env:
         # -G plugins runs the extcap programs, which hang under a preloaded sanitizer
         # runtime; the protocol list shows just as well whether ws.so loaded.

@@ -81,14 +81,15 @@ def builtin_message_starts(tshark, whole, port):
 
 def recover_messages(tshark, capture, server_port, extra=()):
     """Like recover(), but whole messages: data messages from ws.message.* on the frame
-    that completes them (after reassembly and decompression), control frames from
-    their own payload. Fragments, frames of unfinished messages and messages that
-    could not be decompressed (ws.message.decoded false) give nothing."""
+    that completes them (after reassembly and decompression), a message of one plain
+    frame (text or binary, FIN, no RSV1: it has no ws.message tree) and control
+    frames from their own payload. Fragments, frames of unfinished messages and
+    messages that could not be decompressed (ws.message.decoded false) give nothing."""
     fields = ["tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload",
-              "ws.message.opcode", "ws.payload_length", "ws.message.decoded"]
+              "ws.message.opcode", "ws.payload_length", "ws.message.decoded", "ws.rsv"]
     rows = tshark.fields(capture, fields, extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
-    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec in rows:
+    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs in rows:
         if not opcodes:
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
@@ -96,6 +97,7 @@ def recover_messages(tshark, capture, server_port, extra=()):
         fin = [f in ("1", "True") for f in fins.split(SEP)]
         pays = payloads.split(SEP)
         plen = [int(x) for x in plens.split(SEP)]
+        rsv = [int(x, 0) for x in rsvs.split(SEP)]
         mops_l = [int(x) for x in mops.split(SEP)] if mops else []
         dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
         mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
@@ -104,8 +106,8 @@ def recover_messages(tshark, capture, server_port, extra=()):
         msgs = []
         for mop, ok in zip(mops_l, dec_l):
             msgs.append((mop, (mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
-        for op, f, p, n in zip(ops, fin, pays, plen):
-            if op >= 8:
+        for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
+            if op >= 8 or (op in (1, 2) and f and not r & 4):
                 out[d].append((op, b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)))
             elif f and msgs:
                 mop, body = msgs.pop(0)

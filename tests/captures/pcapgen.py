@@ -78,6 +78,10 @@ class TcpStream:
             self._emit(d, chunk, 0x18 if last else 0x10)
             self.seq[d] += len(chunk)
 
+    def ack(self, d):
+        """A bare ACK from `d`."""
+        self._emit(d, b"", 0x10)
+
     def resend(self, d, data, back):
         """A retransmission of `data` that started `back` bytes before the current sequence number."""
         self._emit(d, data, 0x18, seq=self.seq[d] - back)

@@ -17,18 +17,20 @@ def test_seed_field_contract(tshark):
 
 
 def test_seed_header_bits(tshark):
-    rows = tshark.fields(SEED, ["ws.fin", "ws.rsv", "ws.payload_length.len7", "ws.close.code"])
-    assert rows == [["1", "0", "35", ""], ["1", "0", "30", ""]]
+    rows = tshark.fields(SEED, ["ws.fin", "ws.rsv", "ws.rsv1", "ws.payload_length.len7", "ws.close.code"])
+    # No RSV bit set: no per-bit items; a 7-bit length: no extended-length subtree.
+    assert rows == [["1", "0", "", "", ""], ["1", "0", "", "", ""]]
 
 
 def test_seed_payload_is_unmasked(tshark):
-    rows = tshark.fields(SEED, ["ws.payload", "ws.masked_payload"])
-    client_payload, client_masked = rows[0]
+    rows = tshark.fields(SEED, ["ws.payload", "tcp.payload"])
+    client_payload, client_wire = rows[0]
     assert bytes.fromhex(client_payload) == b'{"command":1000000,"machineId":"1"}'
-    # The masked bytes are those of the field note's dump, not the text.
-    assert client_masked.startswith("45650a56532a")
+    # The bytes on the wire are those of the field note's dump (header, key, masked text).
+    assert client_wire.startswith("81a33e47693945650a56532a")
     assert bytes.fromhex(rows[1][0]) == b'{"value":{},"command":1000000}'
-    assert rows[1][1] == ""
+    # Only the masked frame has the masked-payload marker.
+    assert tshark.fields(SEED, ["ws.mask"], extra=["-Y", "ws.masked_payload"]) == [["1"]]
 
 
 def test_seed_columns(tshark):
@@ -79,5 +81,7 @@ def test_decode_as(tshark):
 
 
 def test_heuristic_evidence_is_shown(tshark):
-    rows = tshark.fields(SEED, ["ws.heur.evidence"])
-    assert all("text unmasks to UTF-8" in r[0] for r in rows)
+    rows = tshark.fields(SEED, ["frame.number", "ws.heur.evidence", "ws.heur.claim_frame"])
+    # In full on the packet that decided, as a link on the other one.
+    assert "text unmasks to UTF-8" in rows[0][1] and rows[0][2] == ""
+    assert rows[1][1:] == ["", rows[0][0]]
