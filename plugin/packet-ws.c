@@ -192,19 +192,20 @@ typedef struct {
 /* A data message (RFC 6455 5.4, 5.6): one frame or a run of fragments. */
 enum { WS_MSG_OK = 0, WS_MSG_HISTORY, WS_MSG_CORRUPT, WS_MSG_TOO_BIG, WS_MSG_INTERRUPTED };
 typedef struct {
+    /* (Ordered largest first: one of these is kept per compressed or fragmented message.) */
+    const guint8 *data;     /* the whole message (decompressed); NULL: the last frame's own payload */
+    wmem_array_t *more;     /* guint32 numbers of the frames after the first, if any */
+    guint64 wire_len;       /* payload bytes on the wire */
+    guint64 utf8_error;     /* offset of the first bad byte */
+    guint32 first_frame;
+    guint32 nframes;
+    guint32 last_frame;     /* 0 until the message is complete */
+    guint32 len;
     guint8 opcode;          /* of its first frame: text or binary */
     guint8 compressed;      /* RSV1 on its first frame (permessage-deflate) */
     guint8 per_frame;       /* x-webkit-deflate-frame: frames compressed one by one */
     guint8 status;          /* WS_MSG_* */
     guint8 utf8_bad;        /* text that is not UTF-8 */
-    guint64 utf8_error;     /* offset of the first bad byte */
-    guint32 first_frame;
-    guint32 nframes;
-    wmem_array_t *more;     /* guint32 numbers of the frames after the first, if any */
-    guint32 last_frame;     /* 0 until the message is complete */
-    guint64 wire_len;       /* payload bytes on the wire */
-    const guint8 *data;     /* the whole message (decompressed); NULL: the last frame's own payload */
-    guint32 len;
 } ws_msg_t;
 
 /*
@@ -215,17 +216,18 @@ typedef struct {
 typedef struct ws_frame_rec {
     guint32 num;            /* the packet */
     guint32 raw_offset;     /* tvb_raw_offset() of the frame in it */
-    ws_msg_t *msg;          /* the data message it belongs to */
-    gboolean completes;     /* its last frame */
-    guint8 seq_error;       /* 1: continuation with no message, 2: new message inside one */
     guint32 close_peer;     /* close frames: the other side's close, 0 if none */
-    gboolean close_is_reply;
+    ws_msg_t *msg;          /* the data message it belongs to */
+    guint8 completes;       /* its last frame */
+    guint8 seq_error;       /* 1: continuation with no message, 2: new message inside one */
+    guint8 close_is_reply;
 } ws_frame_rec_t;
 
 /* Per direction, first pass: the message being assembled and the inflater. */
 typedef struct {
     ws_msg_t *cur;
-    wmem_array_t *buf;      /* payload of the fragments so far (or compressed bytes) */
+    wmem_array_t *buf;      /* payload of the fragments so far (uncompressed messages) */
+    GByteArray *zbuf;       /* compressed payload of the fragments so far (reused) */
     wsc_inflater *inf;
     gboolean inf_broken;    /* reset before the next message */
     wsc_tinflate *tinf;     /* after a gap in the history: the decoder that knows what it does not know */
@@ -267,12 +269,17 @@ static GSList *ws_inflaters;
 
 static GSList *ws_tinflaters;
 
+/* The directions' buffers of compressed fragments. */
+static GSList *ws_zbufs;
+
 static void ws_cleanup(void)
 {
     g_slist_free_full(ws_inflaters, (GDestroyNotify)wsc_inflate_free);
     ws_inflaters = NULL;
     g_slist_free_full(ws_tinflaters, g_free);
     ws_tinflaters = NULL;
+    g_slist_free_full(ws_zbufs, (GDestroyNotify)g_byte_array_unref);
+    ws_zbufs = NULL;
 }
 
 /*
@@ -337,6 +344,7 @@ typedef struct {
     int score;
     guint32 claim_frame;
     gboolean track;        /* follow messages (not for segments decoded after the fact) */
+    gboolean ptvb_nul;     /* the current frame's payload tvb is ours, with a NUL after it */
 } ws_ctx_t;
 
 static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
@@ -464,7 +472,9 @@ static tvbuff_t *ws_unmasked_tvb(tvbuff_t *tvb, packet_info *pinfo, int offset, 
 
     if (!masked)
         return tvb_new_subset_length(tvb, offset, len);
-    buf = (guint8 *)wmem_alloc(pinfo->pool, MAX(len, 1));
+    /* One byte more, a NUL: ws.text can then take the text from here without a copy. */
+    buf = (guint8 *)wmem_alloc(pinfo->pool, (gsize)len + 1);
+    buf[len] = 0;
     if (len)
         wsc_unmask(buf, tvb_get_ptr(tvb, offset, len), len, key, payload_pos);
     utvb = tvb_new_child_real_data(tvb, buf, len, len);
@@ -477,7 +487,8 @@ static tvbuff_t *ws_unmasked_tvb(tvbuff_t *tvb, packet_info *pinfo, int offset, 
  * memcpy; Wireshark's own conversion (kept for the rest, which it shows with
  * substitutions) goes a character at a time.
  */
-static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid)
+static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
+                               gboolean nul_follows)
 {
     const guint8 *p;
 
@@ -485,7 +496,11 @@ static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pin
         return NULL;
     p = tvb_get_ptr(tvb, 0, len);
     if (valid && !memchr(p, 0, len)) {
-        char *s = (char *)wmem_alloc(pinfo->pool, (gsize)len + 1);
+        char *s;
+        if (nul_follows)
+            /* The buffer behind tvb has a NUL after its last byte (ws_unmasked_tvb()). */
+            return proto_tree_add_string(tree, hf_ws_text, tvb, 0, len, (const char *)p);
+        s = (char *)wmem_alloc(pinfo->pool, (gsize)len + 1);
         memcpy(s, p, len);
         s[len] = '\0';
         return proto_tree_add_string(tree, hf_ws_text, tvb, 0, len, s);
@@ -494,7 +509,7 @@ static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pin
 }
 
 static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
-                            proto_item *pi, guint len, gboolean complete)
+                            proto_item *pi, guint len, gboolean complete, gboolean nul_follows)
 {
     wsc_utf8 u;
     const guint8 *p = tvb_get_ptr(ptvb, 0, len);
@@ -502,7 +517,7 @@ static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree
 
     wsc_utf8_init(&u);
     valid = wsc_utf8_feed(&u, p, len);
-    ws_add_text(ws_tree, ptvb, pinfo, len, valid && (!complete || wsc_utf8_complete(&u)));
+    ws_add_text(ws_tree, ptvb, pinfo, len, valid && (!complete || wsc_utf8_complete(&u)), nul_follows);
     if (!valid)
         expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
                                "Text is not valid UTF-8: first bad byte at payload offset %" PRIu64,
@@ -547,6 +562,27 @@ static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_
             expert_add_info_format(pinfo, ri, &ei_ws_bad_utf8,
                                    "Close reason is not valid UTF-8: first bad byte at reason offset %" PRIu64, bad);
     }
+}
+
+/*
+ * The compressed bytes of a fragmented compressed message, up to the message cap,
+ * in a buffer the direction reuses (they are not needed once inflated).
+ */
+static gboolean ws_zbuf_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint len)
+{
+    if (m->status == WS_MSG_TOO_BIG)
+        return FALSE;
+    if (!d->zbuf) {
+        d->zbuf = g_byte_array_new();
+        ws_zbufs = g_slist_prepend(ws_zbufs, d->zbuf);
+    }
+    if ((guint64)d->zbuf->len + len > ws_pref_max_message) {
+        m->status = WS_MSG_TOO_BIG;
+        return FALSE;
+    }
+    if (len)
+        g_byte_array_append(d->zbuf, p, len);
+    return TRUE;
 }
 
 /* Appends up to the message cap; returns FALSE once the message is too big. */
@@ -690,9 +726,10 @@ static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 
         /* x-webkit-deflate-frame: each frame was inflated as it came; permessage-deflate:
          * the whole message is inflated now. The output buffer serves the next message
          * too: the message keeps an exact copy. */
-        if (!m->per_frame)
-            ws_inflate_append(d, m, d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : NULL,
-                              d->buf ? wmem_array_get_count(d->buf) : 0);
+        if (!m->per_frame && m->nframes == 1)
+            ws_inflate_append(d, m, single, single ? single_len : 0);
+        else if (!m->per_frame)
+            ws_inflate_append(d, m, d->zbuf ? d->zbuf->data : NULL, d->zbuf ? d->zbuf->len : 0);
         m->data = d->out_len ? (const guint8 *)wmem_memdup(wmem_file_scope(), d->out, d->out_len) : (const guint8 *)"";
         m->len = d->out_len;
     } else if (m->nframes > 1 || !single) {
@@ -767,6 +804,8 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
             d->out_len = 0;
         }
         d->cur = wmem_new0(wmem_file_scope(), ws_msg_t);
+        if (d->zbuf)
+            g_byte_array_set_size(d->zbuf, 0);
         d->cur->opcode = hdr->opcode;
         d->cur->compressed = (hdr->rsv & 0x4u) != 0;
         d->cur->per_frame = st->deflate_frame;
@@ -787,8 +826,11 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
         } else {
             ws_out_append(d, d->cur, payload, len);
         }
-    } else if (!(hdr->fin && hdr->opcode != WSC_OP_CONTINUATION && !d->cur->compressed)) {
-        /* A lone uncompressed frame is its own message: no copy. */
+    } else if (hdr->fin && d->cur->nframes == 1) {
+        /* A message of one frame is taken (inflated) from the frame itself: no copy. */
+    } else if (d->cur->compressed) {
+        ws_zbuf_append(d, d->cur, payload, len);
+    } else {
         ws_msg_append(d, d->cur, payload, len);
     }
     if (hdr->fin) {
@@ -880,7 +922,7 @@ static void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, p
     if (opcode == WSC_OP_TEXT) {
         uint64_t bad = 0;
         gboolean valid = wsc_utf8_validate(tvb_get_ptr(ptvb, 0, len), len, &bad);
-        proto_item *it = ws_add_text(ws_tree, ptvb, pinfo, len, valid);
+        proto_item *it = ws_add_text(ws_tree, ptvb, pinfo, len, valid, ctx->ptvb_nul);
         if (!valid)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
                                    "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, bad);
@@ -976,7 +1018,7 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     }
     proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
     if (m->opcode == WSC_OP_TEXT) {
-        it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad);
+        it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad, mtvb == ptvb && ctx && ctx->ptvb_nul);
         if (m->utf8_bad)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
                                    "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, m->utf8_error);
@@ -1119,6 +1161,8 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (hdr.masked && tree)
         proto_tree_add_item(ws_tree, hf_ws_masked_payload, tvb, hdr.header_len, visible, ENC_NA);
     ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
+    if (ctx)
+        ctx->ptvb_nul = hdr.masked;
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
 
     /* Messages are tracked on whole frames (on the first pass; frames seen before the
@@ -1158,7 +1202,8 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     switch (hdr.opcode) {
     case WSC_OP_TEXT:
-        ws_dissect_text(ptvb, pinfo, tree, ws_tree, pi, visible, hdr.fin && visible == hdr.payload_len);
+        ws_dissect_text(ptvb, pinfo, tree, ws_tree, pi, visible, hdr.fin && visible == hdr.payload_len,
+                        hdr.masked);
         break;
     case WSC_OP_BINARY:
     case WSC_OP_CONTINUATION:
@@ -1219,6 +1264,7 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     ctx.conv = st;
     ctx.dir = ws_direction(st, pinfo);
     ctx.track = reassemble;
+    ctx.ptvb_nul = FALSE;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
     col_clear(pinfo->cinfo, COL_INFO);

@@ -47,6 +47,15 @@ void wsc_unmask(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[
         a ^= kw;
         memcpy(dst + i, &a, 8);
     }
+    if (len - i >= 4) {
+        /* i is a multiple of 8 here: the key phase is still k[0]. */
+        uint32_t a, kk;
+        memcpy(&a, src + i, 4);
+        memcpy(&kk, k, 4);
+        a ^= kk;
+        memcpy(dst + i, &a, 4);
+        i += 4;
+    }
     for (; i < len; i++)
         dst[i] = (uint8_t)(src[i] ^ k[i & 3u]);
 }

@@ -18,7 +18,8 @@ process's maximum resident set. Variants:
   off      (traffic that is not WebSocket) --disable-protocol ws
   absent   (traffic that is not WebSocket) tshark without ws.so installed
 Modes:
-  fields   -T fields -e ws.text (builtin and tcp: -e websocket.payload.text)
+  fields   -T fields -e ws.text (builtin and tcp: -e websocket.payload.text; traffic that
+           is not WebSocket: -e frame.protocols)
   header   -T fields -e ws.opcode -e ws.payload_length (builtin: websocket.*), large frames
   verbose  -V
   twopass  -2 (summary lines)
@@ -111,6 +112,9 @@ def variants(name):
 def args_for(name, variant, mode, path):
     extra = dict(variants(name))[variant]
     ws_args, bi_args = MODES[mode]
+    if name == "nonws" and mode == "fields":
+        # The same fields in every variant, tshark without the plugin included.
+        return ["-r", path] + extra + ["-T", "fields", "-e", "frame.protocols"]
     return ["-r", path] + extra + (ws_args if variant == "ws" or name == "nonws" else bi_args)
 
 
