@@ -1164,6 +1164,10 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (ctx)
         ctx->ptvb_nul = hdr.masked;
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
+    if (hdr.opcode == WSC_OP_TEXT && !(hdr.rsv & 0x4u))
+        /* Text shows as ws.text; the bytes stay in ws.payload for filters and -e, but
+         * the tree does not print them twice (a hex label per frame is not free). */
+        proto_item_set_hidden(pi);
 
     /* Messages are tracked on whole frames (on the first pass; frames seen before the
      * conversation was accepted were tracked by ws_track_segment()). */

@@ -24,8 +24,8 @@ Modes:
   verbose  -V
   twopass  -2 (summary lines)
 --callgrind adds instruction counts (valgrind) of the same runs on small copies of
-the captures (--callgrind-scale), with tshark's start-up (an empty capture) shown
-apart, for where wall time is too noisy.
+the captures (--callgrind-scale) of --callgrind-workloads, with tshark's start-up
+(an empty capture) shown apart, for where wall time is too noisy.
 Finally bench_unmask (tests/bench/bench_unmask.c) times the core's unmasking
 against memcpy on the same buffers.
 """
@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--modes", default=None, help="comma-separated; default: per workload (see source)")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--callgrind-scale", type=float, default=0.02)
+    ap.add_argument("--callgrind-workloads", default="small,nonws",
+                    help="where to count instructions (the ratios closest to their targets)")
     a = ap.parse_args()
 
     ts, cleanup = make_tshark(os.path.abspath(a.plugin))
@@ -193,7 +195,7 @@ def main():
             print("== %s" % name, flush=True)
             path = ts.derived_abs(capture(a.out, name, a.scale))
             results[name] = timed(envs, name, path, modes, a.repeat)
-            if a.callgrind:
+            if a.callgrind and name in a.callgrind_workloads.split(","):
                 small = ts.derived_abs(capture(a.out, name, a.callgrind_scale))
                 empty = os.path.join(ts.workdir, "empty.pcap")
                 with open(empty, "wb") as fh:
