@@ -969,12 +969,13 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     }
     /* A message that could not be decompressed shows no length and no bytes: only what is known. */
     decoded = m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT;
-    mi = proto_tree_add_item(ws_tree, hf_ws_message, mtvb, 0, decoded ? -1 : 0, ENC_NA);
-    mt = proto_item_add_subtree(mi, ett_ws_message);
     if (decoded)
-        proto_item_append_text(mi, ": %s, %u bytes", val_to_str_const(m->opcode, ws_opcode_vals, "?"), m->len);
+        mi = proto_tree_add_none_format(ws_tree, hf_ws_message, mtvb, 0, (gint)m->len, "Message: %s, %u bytes",
+                                        val_to_str_const(m->opcode, ws_opcode_vals, "?"), m->len);
     else
-        proto_item_append_text(mi, ": %s, not decompressed", val_to_str_const(m->opcode, ws_opcode_vals, "?"));
+        mi = proto_tree_add_none_format(ws_tree, hf_ws_message, mtvb, 0, 0, "Message: %s, not decompressed",
+                                        val_to_str_const(m->opcode, ws_opcode_vals, "?"));
+    mt = proto_item_add_subtree(mi, ett_ws_message);
     it = proto_tree_add_uint(mt, hf_ws_message_opcode, mtvb, 0, 0, m->opcode);
     proto_item_set_generated(it);
     it = proto_tree_add_boolean(mt, hf_ws_message_decoded, mtvb, 0, 0, decoded);
@@ -984,9 +985,12 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         proto_item_set_generated(it);
     }
     n = m->nframes;
-    it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
-    proto_item_set_generated(it);
-    for (i = 0; i < n; i++) {
+    if (n > 1) {
+        /* The frames of a fragmented message (a message of one frame is this one). */
+        it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
+        proto_item_set_generated(it);
+    }
+    for (i = 0; i < n && n > 1; i++) {
         it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0,
                                  i == 0 ? m->first_frame : *(guint32 *)wmem_array_index(m->more, i - 1));
         proto_item_set_generated(it);
@@ -1016,8 +1020,10 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     default:
         break;
     }
-    proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
+    it = proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
     if (m->opcode == WSC_OP_TEXT) {
+        /* As on a frame: the bytes print once, as ws.text. */
+        proto_item_set_hidden(it);
         it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad, mtvb == ptvb && ctx && ctx->ptvb_nul);
         if (m->utf8_bad)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
@@ -1164,9 +1170,10 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (ctx)
         ctx->ptvb_nul = hdr.masked;
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
-    if (hdr.opcode == WSC_OP_TEXT && !(hdr.rsv & 0x4u))
-        /* Text shows as ws.text; the bytes stay in ws.payload for filters and -e, but
-         * the tree does not print them twice (a hex label per frame is not free). */
+    if (hdr.opcode == WSC_OP_TEXT || (hdr.rsv & 0x4u))
+        /* Text shows as ws.text, compressed bytes as the decompressed message: the bytes
+         * stay in ws.payload for filters and -e, but the tree does not print them in
+         * hex as well (a hex label per frame is not free). */
         proto_item_set_hidden(pi);
 
     /* Messages are tracked on whole frames (on the first pass; frames seen before the

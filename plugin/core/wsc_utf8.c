@@ -39,8 +39,15 @@ int wsc_utf8_feed(wsc_utf8 *u, const uint8_t *p, size_t n)
             i++;
             continue;
         }
-        /* ASCII fast path, 8 bytes at a time. */
+        /* ASCII fast path: 32 bytes at a time (one test of four words ORed), then 8. */
         if (c < 0x80) {
+            while (n - i >= 32) {
+                uint64_t w[4];
+                memcpy(w, p + i, 32);
+                if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+                    break;
+                i += 32;
+            }
             while (n - i >= 8) {
                 uint64_t w;
                 memcpy(&w, p + i, 8);

@@ -177,7 +177,7 @@ def main():
     ap.add_argument("--modes", default=None, help="comma-separated; default: per workload (see source)")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--callgrind-scale", type=float, default=0.02)
-    ap.add_argument("--callgrind-workloads", default="small,nonws",
+    ap.add_argument("--callgrind-workloads", default="small,compressed,nonws",
                     help="where to count instructions (the ratios closest to their targets)")
     a = ap.parse_args()
 
@@ -188,6 +188,7 @@ def main():
     print("machine: %s, %d CPUs; best of %d runs, CPU = user + system of tshark" % (
         os.uname().machine, os.cpu_count(), a.repeat))
     results = {}
+    counts = {}
     try:
         for name in a.workloads.split(","):
             modes = a.modes.split(",") if a.modes else DEFAULT_MODES[name]
@@ -202,7 +203,7 @@ def main():
                     fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
                 os.chmod(empty, 0o644)
                 print("  callgrind on a x%g copy:" % a.callgrind_scale, flush=True)
-                callgrind(envs, name, small, empty, modes)
+                counts[name] = callgrind(envs, name, small, empty, modes)
     finally:
         cleanup()
         cleanup_bare()
@@ -226,6 +227,11 @@ def main():
                                                                       r["ws"][0] / r["tcp"][0]))
             if name == "nonws":
                 print("  %-10s %-8s   ws/absent %.3f" % ("", "", r["ws"][0] / r["absent"][0]))
+            ir, start = counts.get(name, (None, None))
+            if ir and mode in ir:
+                print("  %-10s %-8s   instructions %s/%s %.3f, after start-up %.3f" % (
+                    "", "", num, den, ir[mode][num] / ir[mode][den],
+                    (ir[mode][num] - start[num]) / (ir[mode][den] - start[den])))
 
     bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(a.plugin))), "tests", "bench_unmask")
     print("== unmask vs memcpy (%s)" % bench)
