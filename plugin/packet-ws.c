@@ -978,11 +978,17 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     mt = proto_item_add_subtree(mi, ett_ws_message);
     it = proto_tree_add_uint(mt, hf_ws_message_opcode, mtvb, 0, 0, m->opcode);
     proto_item_set_generated(it);
+    if (m->nframes == 1)
+        /* The frame above shows it (here only for filters). */
+        proto_item_set_hidden(it);
     it = proto_tree_add_boolean(mt, hf_ws_message_decoded, mtvb, 0, 0, decoded);
     proto_item_set_generated(it);
     if (decoded) {
+        /* The message's label already says both: they print only when it failed. */
+        proto_item_set_hidden(it);
         it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
         proto_item_set_generated(it);
+        proto_item_set_hidden(it);
     }
     n = m->nframes;
     if (n > 1) {
@@ -998,6 +1004,8 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
     if (m->compressed) {
         it = proto_tree_add_boolean(mt, hf_ws_message_compressed, mtvb, 0, 0, TRUE);
         proto_item_set_generated(it);
+        if (m->nframes == 1)
+            proto_item_set_hidden(it);
         it = proto_tree_add_uint64(mt, hf_ws_message_wire_length, mtvb, 0, 0, m->wire_len);
         proto_item_set_generated(it);
         if (m->wire_len && decoded) {
@@ -1106,9 +1114,12 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         if (hdr.rsv) {
             /* The bits one by one only when one is set: the common frame has none. */
             proto_tree *rsv_tree = proto_item_add_subtree(pi, ett_ws_rsv);
-            proto_tree_add_item(rsv_tree, hf_ws_rsv1, tvb, 0, 1, ENC_NA);
-            proto_tree_add_item(rsv_tree, hf_ws_rsv2, tvb, 0, 1, ENC_NA);
-            proto_tree_add_item(rsv_tree, hf_ws_rsv3, tvb, 0, 1, ENC_NA);
+            if (hdr.rsv & 0x4u)
+                proto_tree_add_item(rsv_tree, hf_ws_rsv1, tvb, 0, 1, ENC_NA);
+            if (hdr.rsv & 0x2u)
+                proto_tree_add_item(rsv_tree, hf_ws_rsv2, tvb, 0, 1, ENC_NA);
+            if (hdr.rsv & 0x1u)
+                proto_tree_add_item(rsv_tree, hf_ws_rsv3, tvb, 0, 1, ENC_NA);
         }
         proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
         proto_tree_add_item(ws_tree, hf_ws_mask, tvb, 1, 1, ENC_NA);
