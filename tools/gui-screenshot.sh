@@ -40,9 +40,9 @@ cd "$work"
 cd - >/dev/null
 sleep 8
 export DISPLAY=:99
-xdotool mousemove 200 281 click 1; sleep 0.5; xdotool key shift+Right; sleep 0.5   # expand the ws tree
-xdotool mousemove 150 570 click 1; sleep 0.5; xdotool key Right; sleep 0.5         # expand Line-based text data
-xdotool mousemove 150 553 click 1                                                  # select Text
+xdotool mousemove 200 272 click 1; sleep 0.5; xdotool key shift+Right; sleep 0.5   # expand the ws tree
+xdotool mousemove 150 437 click 1; sleep 0.5; xdotool key Right; sleep 0.5         # expand Line-based text data
+xdotool mousemove 150 422 click 1                                                  # select Text
 xdotool mousemove 1300 150
 win=$(xdotool search --onlyvisible --name seed.pcapng | head -1)
 xdotool windowsize "$win" 1400 830; sleep 2
