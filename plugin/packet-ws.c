@@ -494,6 +494,8 @@ static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pin
 
     if (!tree)
         return NULL;
+    if (len == 0)
+        return proto_tree_add_string(tree, hf_ws_text, tvb, 0, 0, "");
     p = tvb_get_ptr(tvb, 0, len);
     if (valid && !memchr(p, 0, len)) {
         char *s;
