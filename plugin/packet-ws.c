@@ -226,8 +226,7 @@ typedef struct ws_frame_rec {
 /* Per direction, first pass: the message being assembled and the inflater. */
 typedef struct {
     ws_msg_t *cur;
-    wmem_array_t *buf;      /* payload of the fragments so far (uncompressed messages) */
-    GByteArray *zbuf;       /* compressed payload of the fragments so far (reused) */
+    GByteArray *frag;       /* payload of the fragments so far, compressed or not (reused) */
     wsc_inflater *inf;
     gboolean inf_broken;    /* reset before the next message */
     wsc_tinflate *tinf;     /* after a gap in the history: the decoder that knows what it does not know */
@@ -269,8 +268,8 @@ static GSList *ws_inflaters;
 
 static GSList *ws_tinflaters;
 
-/* The directions' buffers of compressed fragments. */
-static GSList *ws_zbufs;
+/* The directions' fragment buffers. */
+static GSList *ws_frags;
 
 static void ws_cleanup(void)
 {
@@ -278,8 +277,8 @@ static void ws_cleanup(void)
     ws_inflaters = NULL;
     g_slist_free_full(ws_tinflaters, g_free);
     ws_tinflaters = NULL;
-    g_slist_free_full(ws_zbufs, (GDestroyNotify)g_byte_array_unref);
-    ws_zbufs = NULL;
+    g_slist_free_full(ws_frags, (GDestroyNotify)g_byte_array_unref);
+    ws_frags = NULL;
 }
 
 /*
@@ -510,6 +509,21 @@ static proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pin
     return proto_tree_add_item(tree, hf_ws_text, tvb, 0, len, ENC_UTF_8);
 }
 
+/*
+ * Text to the line-based text dissector. One tree item per line: of a text of
+ * megabytes only the beginning is shown line by line (ws.text and the data source
+ * hold all of it).
+ */
+static void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    guint len = tvb_reported_length(tvb);
+
+    if (len == 0 || !text_lines_handle)
+        return;
+    call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
+                   tvb_new_subset_length(tvb, 0, ws_pref_text_lines_max) : tvb, pinfo, tree);
+}
+
 static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
                             proto_item *pi, guint len, gboolean complete, gboolean nul_follows)
 {
@@ -528,9 +542,7 @@ static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree
         expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
                                "Text is not valid UTF-8: truncated character at payload offset %" PRIu64,
                                u.char_start);
-    if (len > 0 && text_lines_handle)
-        call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
-                       tvb_new_subset_length(ptvb, 0, ws_pref_text_lines_max) : ptvb, pinfo, tree);
+    ws_call_text_lines(ptvb, pinfo, tree);
 }
 
 static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_tree, proto_item *pi, guint len)
@@ -567,41 +579,25 @@ static void ws_dissect_close(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *ws_
 }
 
 /*
- * The compressed bytes of a fragmented compressed message, up to the message cap,
- * in a buffer the direction reuses (they are not needed once inflated).
+ * The payload of a fragmented message's frames (compressed or not), up to the
+ * message cap, in a buffer the direction reuses: a compressed message keeps its
+ * inflated output, an uncompressed one an exact copy. Returns FALSE once the
+ * message is too big.
  */
-static gboolean ws_zbuf_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint len)
+static gboolean ws_frag_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint len)
 {
     if (m->status == WS_MSG_TOO_BIG)
         return FALSE;
-    if (!d->zbuf) {
-        d->zbuf = g_byte_array_new();
-        ws_zbufs = g_slist_prepend(ws_zbufs, d->zbuf);
+    if (!d->frag) {
+        d->frag = g_byte_array_new();
+        ws_frags = g_slist_prepend(ws_frags, d->frag);
     }
-    if ((guint64)d->zbuf->len + len > ws_pref_max_message) {
+    if ((guint64)d->frag->len + len > ws_pref_max_message) {
         m->status = WS_MSG_TOO_BIG;
         return FALSE;
     }
     if (len)
-        g_byte_array_append(d->zbuf, p, len);
-    return TRUE;
-}
-
-/* Appends up to the message cap; returns FALSE once the message is too big. */
-static gboolean ws_msg_append(ws_dir_t *d, ws_msg_t *m, const guint8 *p, guint len)
-{
-    guint have = d->buf ? wmem_array_get_count(d->buf) : 0;
-
-    if (m->status == WS_MSG_TOO_BIG)
-        return FALSE;
-    if ((guint64)have + len > ws_pref_max_message) {
-        m->status = WS_MSG_TOO_BIG;
-        return FALSE;
-    }
-    if (!d->buf)
-        d->buf = wmem_array_sized_new(wmem_file_scope(), 1, MAX(len, 64));
-    if (len)
-        wmem_array_append(d->buf, p, len);
+        g_byte_array_append(d->frag, p, len);
     return TRUE;
 }
 
@@ -731,12 +727,12 @@ static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 
         if (!m->per_frame && m->nframes == 1)
             ws_inflate_append(d, m, single, single ? single_len : 0);
         else if (!m->per_frame)
-            ws_inflate_append(d, m, d->zbuf ? d->zbuf->data : NULL, d->zbuf ? d->zbuf->len : 0);
+            ws_inflate_append(d, m, d->frag ? d->frag->data : NULL, d->frag ? d->frag->len : 0);
         m->data = d->out_len ? (const guint8 *)wmem_memdup(wmem_file_scope(), d->out, d->out_len) : (const guint8 *)"";
         m->len = d->out_len;
     } else if (m->nframes > 1 || !single) {
-        m->data = d->buf ? (const guint8 *)wmem_array_get_raw(d->buf) : (const guint8 *)"";
-        m->len = d->buf ? wmem_array_get_count(d->buf) : 0;
+        m->len = d->frag ? d->frag->len : 0;
+        m->data = m->len ? (const guint8 *)wmem_memdup(wmem_file_scope(), d->frag->data, m->len) : (const guint8 *)"";
     } else {
         m->len = single_len;
     }
@@ -750,7 +746,6 @@ static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 
         }
     }
     d->cur = NULL;
-    d->buf = NULL;
     d->out_len = 0;
 }
 
@@ -802,12 +797,11 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
             d->cur->status = WS_MSG_INTERRUPTED;
             d->cur->last_frame = 0;
             d->cur = NULL;
-            d->buf = NULL;
             d->out_len = 0;
         }
         d->cur = wmem_new0(wmem_file_scope(), ws_msg_t);
-        if (d->zbuf)
-            g_byte_array_set_size(d->zbuf, 0);
+        if (d->frag)
+            g_byte_array_set_size(d->frag, 0);
         d->cur->opcode = hdr->opcode;
         d->cur->compressed = (hdr->rsv & 0x4u) != 0;
         d->cur->per_frame = st->deflate_frame;
@@ -830,10 +824,8 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
         }
     } else if (hdr->fin && d->cur->nframes == 1) {
         /* A message of one frame is taken (inflated) from the frame itself: no copy. */
-    } else if (d->cur->compressed) {
-        ws_zbuf_append(d, d->cur, payload, len);
     } else {
-        ws_msg_append(d, d->cur, payload, len);
+        ws_frag_append(d, d->cur, payload, len);
     }
     if (hdr->fin) {
         rec->completes = TRUE;
@@ -870,11 +862,6 @@ static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, i
                 memcpy(payload, src, plen);
         }
         rec = ws_track_frame(st, dir, pinfo, &hdr, payload, plen);
-        if (rec && rec->msg && rec->completes && !rec->msg->data && rec->msg->len) {
-            /* A lone frame's message points at the frame's own bytes, which later
-             * passes find in the unmasked tvb they build; keep a copy for them. */
-            rec->msg->data = (const guint8 *)wmem_memdup(wmem_file_scope(), payload, plen);
-        }
         ws_frame_rec_put(pinfo, (guint32)(tvb_raw_offset(tvb) + offset), rec);
         offset += hdr.header_len + plen;
     }
@@ -907,11 +894,8 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
             (ws_pref_text_as == WS_TEXT_JSON_IF_VALID && json_validate(tvb_get_ptr(mtvb, 0, len), len));
         if (as_json && json_handle)
             call_dissector(json_handle, mtvb, pinfo, tree);
-        else if (text_lines_handle)
-            /* One tree item per line: for a text of megabytes only its beginning is
-             * shown line by line (ws.text and the data source hold all of it). */
-            call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
-                           tvb_new_subset_length(mtvb, 0, ws_pref_text_lines_max) : mtvb, pinfo, tree);
+        else
+            ws_call_text_lines(mtvb, pinfo, tree);
     } else {
         call_dissector(data_handle, mtvb, pinfo, tree);
     }
@@ -997,11 +981,11 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         /* The frames of a fragmented message (a message of one frame is this one). */
         it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, n);
         proto_item_set_generated(it);
-    }
-    for (i = 0; i < n && n > 1; i++) {
-        it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0,
-                                 i == 0 ? m->first_frame : *(guint32 *)wmem_array_index(m->more, i - 1));
-        proto_item_set_generated(it);
+        for (i = 0; i < n; i++) {
+            it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0,
+                                     i == 0 ? m->first_frame : *(guint32 *)wmem_array_index(m->more, i - 1));
+            proto_item_set_generated(it);
+        }
     }
     if (m->compressed) {
         it = proto_tree_add_boolean(mt, hf_ws_message_compressed, mtvb, 0, 0, TRUE);
@@ -1427,6 +1411,18 @@ static gboolean ws_looks_like_http(tvbuff_t *tvb)
 }
 
 /*
+ * Calls h (if any) from a layer without a protocol of its own between the caller
+ * (TCP, HTTP) and the real dissector: the caller's permission to ask for more
+ * segments is handed on, as HTTP does for upgraded protocols.
+ */
+static int ws_call_below(dissector_handle_t h, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (pinfo->can_desegment > 0)
+        pinfo->can_desegment++;
+    return h ? call_dissector_only(h, tvb, pinfo, tree, data) : 0;
+}
+
+/*
  * Stands in front of a TCP port that another dissector owns (HTTP's 80, 8080, ...,
  * and those of the protocols listed in a preference). The choice is made once per
  * conversation on the first pass: data that the WebSocket heuristic accepts comes to
@@ -1440,11 +1436,8 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         (dissector_handle_t)g_hash_table_lookup(ws_guarded_ports, GUINT_TO_POINTER(pinfo->match_uint)) : NULL;
     ws_conv_t *st;
 
-    if (!proto_is_protocol_enabled(find_protocol_by_id(proto_ws))) {
-        if (pinfo->can_desegment > 0)
-            pinfo->can_desegment++;
-        return owner ? call_dissector_only(owner, tvb, pinfo, tree, data) : 0;
-    }
+    if (!proto_is_protocol_enabled(find_protocol_by_id(proto_ws)))
+        return ws_call_below(owner, tvb, pinfo, tree, data);
     st = ws_conv_get(pinfo, TRUE);
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
         if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
@@ -1456,13 +1449,7 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             st->port_choice = WS_PORT_OWNER;
         }
     }
-    /* The guard is a layer between TCP and the real dissector: hand on TCP's
-     * permission to ask for more segments, as HTTP does for upgraded protocols. */
-    if (pinfo->can_desegment > 0)
-        pinfo->can_desegment++;
-    if (st->claimed)
-        return call_dissector_only(ws_handle, tvb, pinfo, tree, data);
-    return owner ? call_dissector_only(owner, tvb, pinfo, tree, data) : 0;
+    return ws_call_below(st->claimed ? ws_handle : owner, tvb, pinfo, tree, data);
 }
 
 /* Is the protocol of this handle one of those whose ports we guard? */
@@ -1564,10 +1551,7 @@ static int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tr
     gboolean ours = ws_pref_take_upgrade && proto_is_protocol_enabled(find_protocol_by_id(proto_ws));
     dissector_handle_t h = ours || !builtin_ws_handle ? ws_upgrade_handle : builtin_ws_handle;
 
-    /* A layer between HTTP and the real dissector: keep its permission to ask for more segments. */
-    if (pinfo->can_desegment > 0)
-        pinfo->can_desegment++;
-    return call_dissector_only(h, tvb, pinfo, tree, data);
+    return ws_call_below(h, tvb, pinfo, tree, data);
 }
 
 /*
