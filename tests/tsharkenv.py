@@ -11,10 +11,10 @@ that user can read.
 import glob
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "test-captures")
@@ -82,17 +82,44 @@ class Tshark:
             os.chmod(dst, 0o644)
         return dst
 
+    # A small python parent runs tshark and reports what its only child used. A
+    # child's peak RSS as the kernel reports it starts at its parent's peak (fork
+    # copies it and exec keeps it), so a big parent such as pytest would hide it.
+    _RUSAGE_WRAPPER = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
+                       "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                       "sys.stderr.write('\\nrusage=%d %.6f\\n' % (r.ru_maxrss, r.ru_utime + r.ru_stime)); "
+                       "sys.exit(p.returncode)")
+
+    def run_rusage(self, args, timeout=600):
+        """Runs tshark; returns (returncode, bytes written to stdout, stderr text, CPU seconds
+        (user + system), peak RSS in KiB) of that tshark run alone. stdout is counted, not kept."""
+        proc = subprocess.Popen([sys.executable, "-c", self._RUSAGE_WRAPPER] + self.prefix + ["tshark"] +
+                                self.global_args + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self.env, cwd=self.workdir)
+        err = []
+        reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))
+        reader.start()
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        out = 0
+        try:
+            for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
+                out += len(chunk)
+            proc.wait()
+        finally:
+            timer.cancel()
+            reader.join()
+        text = err[0].decode(errors="replace")
+        if "\nrusage=" not in text:
+            raise RuntimeError("tshark %s: no resource usage reported (killed?): %s" % (args, text[-2000:]))
+        text, usage = text.rsplit("\nrusage=", 1)
+        peak, cpu = usage.split()[:2]
+        return proc.returncode, out, text, float(cpu), int(peak)
+
     def run_measured(self, args):
-        """Runs tshark and returns (returncode, stderr, peak RSS in KiB of that run alone):
-        a small python parent reports the peak of its only child."""
-        wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
-                   "sys.stderr.write('\\nmaxrss=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-                   "sys.exit(p.returncode)")
-        proc = subprocess.run([sys.executable, "-c", wrapper] + self.prefix + ["tshark"] + self.global_args + args,
-                              capture_output=True, env=self.env, cwd=self.workdir, timeout=600)
-        err = proc.stderr.decode(errors="replace")
-        peak = int(err.rsplit("maxrss=", 1)[1].split()[0])
-        return proc.returncode, err.rsplit("\nmaxrss=", 1)[0], peak
+        """Runs tshark and returns (returncode, stderr, peak RSS in KiB of that run alone)."""
+        rc, _, err, _, peak = self.run_rusage(args)
+        return rc, err, peak
 
     def run(self, args, check=True):
         proc = subprocess.run(self.prefix + ["tshark"] + self.global_args + args, capture_output=True, env=self.env,

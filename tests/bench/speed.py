@@ -10,8 +10,9 @@ measured in this one invocation, printed as ratios.
 
 Captures: tests/bench/workloads.py makes them (once, cached in --out). For each
 workload and mode, the variants run interleaved --repeat times and the best CPU
-time (user + system of the tshark process, from wait4) counts; peak memory is the
-process's maximum resident set. Variants:
+time counts (user + system of the tshark process alone, reported by a small
+parent: tsharkenv.Tshark.run_rusage); peak memory is that process's maximum
+resident set. Variants:
   ws       the plugin (it takes the connection from HTTP's Upgrade)
   builtin  --disable-protocol ws: Wireshark's own dissector, as without the plugin
   tcp      --disable-protocol ws --disable-protocol websocket: TCP, HTTP and below only
@@ -89,20 +90,10 @@ def capture(out, name, scale):
 
 def run(ts, args):
     """Runs tshark; returns (CPU seconds, peak RSS MiB, bytes written to stdout)."""
-    proc = subprocess.Popen(ts.prefix + ["tshark"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=ts.env, cwd=ts.workdir)
-    out = 0
-    while True:
-        chunk = proc.stdout.read(1 << 20)
-        if not chunk:
-            break
-        out += len(chunk)
-    err = proc.stderr.read()
-    _, status, ru = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError("tshark %s failed: %s" % (" ".join(args), err.decode(errors="replace")[-2000:]))
-    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out
+    rc, out, err, cpu, peak = ts.run_rusage(args, timeout=3600)
+    if rc != 0:
+        raise RuntimeError("tshark %s failed: %s" % (" ".join(args), err[-2000:]))
+    return cpu, peak / 1024.0, out
 
 
 def variants(name):
