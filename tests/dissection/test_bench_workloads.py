@@ -56,3 +56,24 @@ def test_other_traffic_is_left_alone(tshark, made):
     on = tshark.fields(path, ["frame.protocols"])
     off = tshark.fields(path, ["frame.protocols"], extra=["--disable-protocol", "ws"])
     assert len(on) > 1000 and on == off
+
+
+def _line_counts(tshark, path, extra=()):
+    out = tshark.run(list(extra) + ["-r", path, "-V", "-Y", "ws.payload_length == 4194304"]).stdout.decode()
+    return [int(l.split("(")[1].split()[0]) for l in out.splitlines() if l.startswith("Line-based text data (")]
+
+
+def test_line_tree_of_a_huge_text_stops_at_the_preference(tshark, made):
+    """ws.text_lines_max (256 KiB): the 4 MiB text's line-based tree covers its first
+    256 KiB; ws.text keeps the whole text; 0 lifts the limit."""
+    path = made("large", 0.07)
+    text = tshark.fields(path, ["ws.text"], extra=["-Y", "ws.payload_length == 4194304"])[0][0]
+    # The text is words, spaces and newlines: -T fields writes a newline as \n and nothing else changes.
+    text = text.replace("\\n", "\n")
+    assert len(text) == 4194304
+
+    def lines(t):
+        return t.count("\n") + (0 if t.endswith("\n") else 1)
+    assert _line_counts(tshark, path) == [lines(text[:262144])]
+    assert _line_counts(tshark, path, ["-o", "ws.text_lines_max:0"]) == [lines(text)]
+    assert _line_counts(tshark, path, ["-o", "ws.text_lines_max:1000"]) == [lines(text[:1000])]
