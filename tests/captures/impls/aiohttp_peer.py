@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""aiohttp (python3-aiohttp) WebSocket client or echo server for record_impls.py.
+
+    aiohttp_peer.py server PORT PLAN LOG [--http-port N --page FILE --browser-log FILE]
+    aiohttp_peer.py client PORT PLAN LOG
+
+The server echoes every data message, lets aiohttp answer pings and the close,
+prints READY when listening and exits after its one connection is over.  With
+--http-port it also serves, on another port (not captured), the page FILE at /,
+the plan at /plan.json and takes the page's own log as a POST to /log (for a
+browser client)."""
+import asyncio
+import sys
+
+import aiohttp
+from aiohttp import web
+
+from peerlib import SendLog, close_payload, expected_echoes, read_plan
+
+TIMEOUT = 30
+
+
+def fail(msg):
+    print(f"aiohttp_peer: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+async def server(port, plan, log, http_port=None, page=None, browser_log=None):
+    done = asyncio.Event()
+    got_log = asyncio.Event()
+    if http_port is None:
+        got_log.set()
+
+    async def ws_handler(request):
+        ws = web.WebSocketResponse(compress=plan["deflate"], max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        async for m in ws:
+            if m.type == aiohttp.WSMsgType.TEXT:
+                await ws.send_str(m.data)
+                log.add("data", 1, m.data)
+            elif m.type == aiohttp.WSMsgType.BINARY:
+                await ws.send_bytes(m.data)
+                log.add("data", 2, m.data)
+            else:
+                break
+        done.set()
+        return ws
+
+    async def page_handler(request):
+        return web.FileResponse(page)
+
+    async def plan_handler(request):
+        return web.json_response(plan)
+
+    async def log_handler(request):
+        with open(browser_log, "wb") as f:
+            f.write(await request.read())
+        got_log.set()
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_get("/", ws_handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    if http_port is not None:
+        papp = web.Application(client_max_size=64 * 1024 * 1024)
+        papp.router.add_get("/", page_handler)
+        papp.router.add_get("/plan.json", plan_handler)
+        papp.router.add_post("/log", log_handler)
+        prunner = web.AppRunner(papp)
+        await prunner.setup()
+        await web.TCPSite(prunner, "127.0.0.1", http_port).start()
+    print("READY", flush=True)
+    await asyncio.wait_for(done.wait(), 120)
+    await asyncio.wait_for(got_log.wait(), 30)
+    await asyncio.sleep(0.2)
+    await runner.cleanup()
+
+
+async def client(port, plan, log):
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(f"http://127.0.0.1:{port}/", compress=15 if plan["deflate"] else 0,
+                                      max_msg_size=0, autoping=True, timeout=TIMEOUT) as ws:
+            for step in plan["steps"]:
+                t = step["t"]
+                if t == "msg" or t == "burst":
+                    for m in ([step] if t == "msg" else step["msgs"]):
+                        data = bytes.fromhex(m["hex"])
+                        if m["opcode"] == 1:
+                            await ws.send_str(data.decode("utf-8"))
+                        else:
+                            await ws.send_bytes(data)
+                        log.add("data", m["opcode"], data)
+                elif t == "ping":
+                    await ws.ping(bytes.fromhex(step["hex"]))
+                    log.add("ping", 9, bytes.fromhex(step["hex"]))
+                    await asyncio.sleep(0.05)
+                elif t == "close":
+                    log.add("close", 8, close_payload(step["code"], step["reason"]))
+                    await ws.close(code=step["code"], message=step["reason"].encode("utf-8"))
+                    continue
+                else:
+                    fail(f"aiohttp cannot send step {t}")
+                for op, data in expected_echoes(step):
+                    m = await asyncio.wait_for(ws.receive(), TIMEOUT)
+                    got = m.data.encode("utf-8") if m.type == aiohttp.WSMsgType.TEXT else m.data
+                    want_type = aiohttp.WSMsgType.TEXT if op == 1 else aiohttp.WSMsgType.BINARY
+                    if m.type != want_type or got != data:
+                        fail(f"echo differs: {m.type} {len(got or b'')} B, wanted {op} {len(data)} B")
+
+
+def main():
+    role, port, plan_path, log_path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    extra = dict(zip(sys.argv[5::2], sys.argv[6::2]))
+    plan = read_plan(plan_path)
+    log = SendLog(log_path)
+    if role == "server":
+        hp = extra.get("--http-port")
+        coro = server(port, plan, log, int(hp) if hp else None, extra.get("--page"), extra.get("--browser-log"))
+    else:
+        coro = client(port, plan, log)
+    asyncio.run(asyncio.wait_for(coro, 180))
+    log.close()
+
+
+if __name__ == "__main__":
+    main()

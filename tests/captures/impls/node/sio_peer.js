@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// socket.io 4 client or echo server for tests/captures/record_impls.py.
+//
+//   node sio_peer.js server|client PORT PLAN LOG
+//
+// Transport websocket only (no long-polling first).  The plan's messages go out
+// as socket.io events "m" (a text message is emitted as a string, a binary one as
+// a Buffer: socket.io sends a text frame with a placeholder, then the binary
+// frame); the server emits every event back.  The frames themselves are logged
+// by wrapping send()/close() of the `ws` module the engine.io side uses, so the
+// log holds what actually went to the WebSocket layer (engine.io open/connect
+// packets included).  A "close" step is socket.disconnect() (close code and
+// reason are engine.io's, not the plan's).
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const [role, portS, planPath, logPath] = process.argv.slice(2);
+const port = Number(portS);
+const plan = JSON.parse(fs.readFileSync(planPath, "utf8"));
+const logFd = fs.openSync(logPath, "w");
+
+function fail(msg) {
+  process.stderr.write(`sio_peer: ${msg}\n`);
+  process.exit(1);
+}
+
+function wsModuleDir() {
+  if (role === "client") {
+    const own = path.join(__dirname, "node_modules", "engine.io-client", "node_modules", "ws");
+    if (fs.existsSync(own)) return own;
+  } else {
+    const own = path.join(__dirname, "node_modules", "engine.io", "node_modules", "ws");
+    if (fs.existsSync(own)) return own;
+  }
+  return path.join(__dirname, "node_modules", "ws");
+}
+
+function logSent(kind, opcode, buf) {
+  fs.writeSync(logFd, JSON.stringify({ kind, opcode, hex: Buffer.from(buf).toString("hex") }) + "\n");
+}
+
+const WebSocket = require(wsModuleDir());
+const origSend = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data, options, cb) {
+  if (this.readyState === WebSocket.OPEN) {
+    const opts = typeof options === "object" && options ? options : {};
+    const binary = opts.binary !== undefined ? opts.binary : typeof data !== "string";
+    logSent("data", binary ? 2 : 1, typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data));
+  }
+  return origSend.call(this, data, options, cb);
+};
+const origClose = WebSocket.prototype.close;
+WebSocket.prototype.close = function (code, reason) {
+  if (this.readyState === WebSocket.OPEN) {
+    let p = Buffer.alloc(0);
+    if (code !== undefined) {
+      p = Buffer.alloc(2);
+      p.writeUInt16BE(code);
+      if (reason) p = Buffer.concat([p, Buffer.from(reason)]);
+    }
+    logSent("close", 8, p);
+  }
+  return origClose.call(this, code, reason);
+};
+
+const deflate = plan.deflate ? { threshold: 0 } : false;
+setTimeout(() => fail("timeout"), 120000).unref();
+
+if (role === "server") {
+  const { Server } = require("socket.io");
+  const io = new Server(port, { transports: ["websocket"], perMessageDeflate: deflate, maxHttpBufferSize: 64e6,
+                                 pingInterval: 60000, pingTimeout: 60000 });
+  io.on("connection", (socket) => {
+    socket.on("m", (d) => socket.emit("m", d));
+    socket.on("disconnect", () => setTimeout(() => { io.close(); fs.closeSync(logFd); process.exit(0); }, 300));
+  });
+  io.httpServer.on("listening", () => console.log("READY"));
+} else {
+  const { io } = require("socket.io-client");
+  const socket = io(`ws://127.0.0.1:${port}`, { transports: ["websocket"], perMessageDeflate: deflate,
+                                               reconnection: false, timeout: 10000 });
+  const queue = [];
+  socket.on("m", (d) => {
+    const w = queue.shift();
+    if (!w) fail("unexpected echo");
+    const got = typeof d === "string" ? Buffer.from(d, "utf8") : Buffer.from(d);
+    if ((typeof d === "string") !== (w.opcode === 1) || !got.equals(w.data)) fail("echo differs");
+    w.resolve();
+  });
+  const emit = (m) => new Promise((resolve) => {
+    const data = Buffer.from(m.hex, "hex");
+    queue.push({ opcode: m.opcode, data, resolve });
+    socket.emit("m", m.opcode === 1 ? data.toString("utf8") : data);
+  });
+  socket.on("connect_error", (e) => fail(`connect: ${e.message}`));
+  socket.on("connect", async () => {
+    for (const s of plan.steps) {
+      if (s.t === "msg") await emit(s);
+      else if (s.t === "burst") await Promise.all(s.msgs.map(emit));
+      else if (s.t === "close") {
+        socket.disconnect();
+        setTimeout(() => { fs.closeSync(logFd); process.exit(0); }, 500);
+      } else fail(`socket.io peer does not do step ${s.t}`);
+    }
+  });
+}
