@@ -80,8 +80,14 @@ def tshark(args, timeout=120):
     system-wide it would otherwise take the frames from the built-in dissector
     (and decode the -nohs cut).  record.py's and record_ext.py's helpers are
     pointed at this one too (in this process only)."""
-    p = run(["tshark", "-n", "--disable-protocol", "ws"] + args, timeout=timeout)
+    p = run(["tshark", "-n", "--disable-protocol", "ws"] + DECODE_AS + args, timeout=timeout)
     return p.stdout.decode("utf-8", errors="replace")
+
+
+# Set around the built-in dissector's checks to ["-d", "tcp.port==PORT,http"]: on some
+# of the ports used here another dissector takes the handshake itself (MQTT on 1883),
+# and the built-in WebSocket dissector only starts from an HTTP Upgrade it saw.
+DECODE_AS = []
 
 
 record.tshark = tshark
@@ -111,7 +117,9 @@ SCENARIOS = [
     ("wsclient-gorilla", "wsclient", "gorilla", False, 9001, 1500, "mixed", [("text", 70000)]),
     ("gorilla-gorilla-deflate", "gorilla", "gorilla", True, 3000, 1500, "mixed", [("text", 70000)]),
     ("gorilla-gorilla", "gorilla", "gorilla", False, 1883, "lo", "mixed", []),
-    ("gorilla-aiohttp-deflate", "gorilla", "aiohttp", True, 8765, 1500, "mixed", [("binary", 70000)]),
+    # gorilla client + aiohttp server with deflate: aiohttp answers gorilla's offer (no context
+    # takeover both ways) with a bare "permessage-deflate", which gorilla rejects; recorded uncompressed
+    ("gorilla-aiohttp", "gorilla", "aiohttp", False, 8765, 1500, "mixed", [("binary", 70000)]),
     ("aiohttp-gorilla-deflate", "aiohttp", "gorilla", True, 8000, 1500, "mixed", []),
     ("firefox-aiohttp-deflate", "firefox", "aiohttp", True, 8080, 1500, "mixed", [("text", 70000)]),
     ("firefox-gorilla", "firefox", "gorilla", False, 3000, "lo", "mixed", []),
@@ -500,11 +508,90 @@ def check_builtin_opcodes(name, pcap, port, ana):
             die(f"{name}: {d}: built-in opcodes {got[d][:20]}... differ from the parse {mine[:20]}...")
 
 
+def make_nohs(name, pcap, cut, port):
+    """editcap -r from the packet after `cut`; checks that no HTTP bytes are left
+    and that each direction's first payload byte starts a WebSocket frame.
+    Returns (path, packets, the protocols Wireshark gives the cut packets)."""
+    nohs = pcap[:-len(".pcapng")] + "-nohs.pcapng"
+    if os.path.exists(nohs):
+        os.unlink(nohs)
+    run(["editcap", "-r", pcap, nohs, f"{cut + 1}-{packet_count(pcap)}"])
+    os.chmod(nohs, 0o644)
+    out = tshark(["-r", nohs, "-o", "tcp.desegment_tcp_streams:FALSE", "-T", "fields", "-E", "separator=|",
+                  "-e", "frame.number", "-e", "frame.protocols", "-e", "tcp.srcport", "-e", "tcp.len",
+                  "-e", "tcp.payload"], timeout=300)
+    first, protos, npk = {}, set(), 0
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        npk += 1
+        fnum, prot, sport, tlen, payload = line.split("|")
+        if int(tlen) == 0:
+            continue
+        protos.add(prot.split(":tcp", 1)[1].lstrip(":") or "tcp only")
+        raw = bytes.fromhex(payload.replace(":", ""))
+        if raw.startswith(b"GET ") or raw.startswith(b"HTTP/"):
+            die(f"{nohs}: frame {fnum} still carries HTTP bytes")
+        first.setdefault("s2c" if int(sport) == port else "c2s", raw)
+    for d, raw in first.items():
+        if raw[0] & 0x30 or (raw[0] & 0x0F) not in (0, 1, 2, 8, 9, 10):
+            die(f"{nohs}: first {d} payload byte {raw[0]:#04x} is not a WebSocket frame header")
+    return nohs, npk, sorted(protos)
+
+
+def check_split(name, pcap, port, ana, client, server):
+    """For the side(s) written by raw_peer.py: every frame's header is a TCP
+    segment of its own, the payload starts in a later one.  Returns the count."""
+    c2s, s2c, pm_c, pm_s = record_ext.tcp_streams(pcap, port)
+    n = 0
+    for d, impl, pmap in (("c2s", client, pm_c), ("s2c", server, pm_s)):
+        if impl != "raw":
+            continue
+        starts = {off for off, _ in pmap}
+        for fr in ana["frames"][d]:
+            hlen = 2 + (2 if 126 <= fr["len"] < 65536 else 8 if fr["len"] >= 65536 else 0) + (4 if fr["mask"] else 0)
+            if fr["offset"] not in starts or (fr["len"] and fr["offset"] + hlen not in starts):
+                die(f"{name}: {d} frame at stream offset {fr['offset']}: header and payload not in "
+                    "segments of their own")
+            n += 1
+    return n
+
+
 def scenario(name):
     for sc in SCENARIOS:
         if sc[0] == name:
             return sc
     die(f"no recording {name}")
+
+
+def plan_extra(plan, client):
+    kinds = [st["t"] for st in plan["steps"]]
+    out = []
+    if "ping" in kinds:
+        out.append("pings of 0 and 125 bytes")
+    if "burst" in kinds:
+        out.append("a burst of 12 small messages sent without waiting")
+    if "frag" in kinds:
+        out.append("4 fragmented messages (UTF-8 text cut inside characters in 3 frames, binary 126+0+1, "
+                   "text in 5 frames of 1000, binary 40000+30000)")
+    close = [st for st in plan["steps"] if st["t"] == "close"]
+    if close and close[0]["code"] is not None:
+        out.append(f"close {close[0]['code']} `{close[0]['reason']}`")
+    elif close:
+        out.append("socket.disconnect() (engine.io's close)")
+    return "; ".join(out)
+
+
+def serious_anomalies(pcap):
+    """record.tcp_anomalies without a retransmitted pure FIN/ACK after the last
+    payload byte (the kernel's tail loss probe when the peer delays its ACK of
+    the close): it carries nothing to reassemble."""
+    lens = {}
+    for line in tshark(["-r", pcap, "-T", "fields", "-e", "frame.number", "-e", "tcp.len"]).splitlines():
+        num, n = line.split("\t")
+        lens[int(num)] = int(n)
+    last = max((k for k, n in lens.items() if n > 0), default=0)
+    return [f for f in tcp_anomalies(pcap) if lens.get(f, 1) > 0 or f < last]
 
 
 def record_one(sc, out_dir, work):
@@ -518,7 +605,7 @@ def record_one(sc, out_dir, work):
         if p.returncode != 0:
             die(f"{name}: recording failed (rc {p.returncode}):\n{p.stderr.decode(errors='replace')}")
         pcap = os.path.join(work, f"{name}.pcapng")
-        bad = tcp_anomalies(pcap)
+        bad = serious_anomalies(pcap)
         if not bad:
             break
         print(f"record_impls.py: {name}: TCP anomalies in frames {bad[:10]}, again ({attempt})", flush=True)
@@ -529,9 +616,14 @@ def record_one(sc, out_dir, work):
     if bool(ana["pmd"]) != deflate:
         die(f"{name}: permessage-deflate negotiated: {ana['accepted']!r}, wanted {deflate}")
     auto = check_against_logs(name, ana, logs)
-    tf = record_ext.check_tshark(name, pcap, port, ana)
-    notes = record_ext.tshark_payload_notes(name, pcap, port, ana, tf)
-    check_builtin_opcodes(name, pcap, port, ana)
+    split = check_split(name, pcap, port, ana, client, server)
+    DECODE_AS[:] = ["-d", f"tcp.port=={port},http"]
+    try:
+        tf = record_ext.check_tshark(name, pcap, port, ana)
+        notes = record_ext.tshark_payload_notes(name, pcap, port, ana, tf)
+        check_builtin_opcodes(name, pcap, port, ana)
+    finally:
+        DECODE_AS[:] = []
     # truth: per direction in wire order, interleaved by completing packet
     entries = []
     for d in ("c2s", "s2c"):
@@ -550,9 +642,7 @@ def record_one(sc, out_dir, work):
         json.dump(truth, f, indent=1, ensure_ascii=False)
         f.write("\n")
     cut = max(ana["resp_packet"], ana["req_packet"])
-    nohs, npk, first = record_ext.make_nohs(whole, cut, port)
-    if nohs is None:
-        die(f"{name}: -nohs cut: {npk}")
+    nohs, npk, nohs_protos = make_nohs(name, whole, cut, port)
     with open(os.path.join(work, f"{name}.lo.txt")) as f:
         lo = f.read()
     maxseg = max(int(x) for x in tshark(["-r", whole, "-T", "fields", "-e", "tcp.len"]).split())
@@ -563,12 +653,75 @@ def record_one(sc, out_dir, work):
             "messages": {d: len(ana["messages"][d]) for d in ("c2s", "s2c")},
             "auto_control": auto, "max_segment": maxseg, "packets": packet_count(whole),
             "size": os.path.getsize(whole), "nohs_size": os.path.getsize(nohs), "nohs_packets": npk,
-            "cut": cut, "nohs_first": first, "stats": st, "notes": notes, "plan": kind}
+            "split_frames": split, "cut": cut, "nohs_protocols": nohs_protos, "stats": st, "notes": notes, "plan": kind,
+            "big": big, "plan_extra": plan_extra(plan, client)}
     with open(os.path.join(work, f"{name}.info.json"), "w") as f:
         json.dump(info, f, indent=1, ensure_ascii=False)
     print(f"record_impls.py: {name}: ok, {info['packets']} packets, {info['size']} B, "
           f"messages {info['messages']}, max TCP segment {maxseg} B, extensions {ana['accepted']!r}", flush=True)
     return info
+
+
+PLAN_TEXT = {
+    "mixed": ("text (JSON lines, 1-4 byte UTF-8) and binary (repeating blocks) of 0, 1, 125, 126, 1000 "
+              "and 5000 bytes, each echoed"),
+    "text-close": "one JSON text, its echo, close",
+    "ping-text": "a ping (13 bytes), its pong, one 300-byte text and its echo; no close (TCP FIN)",
+    "binary2-close": "binary 40 and 3000 bytes, echoed, close 1001 `going away`",
+    "burst": "4 small frames (3 text, 1 binary) sent back to back, echoed one by one, close 1000",
+}
+
+
+def readme_section(results):
+    """Markdown for test-captures/README.md from the recordings' details."""
+    L = ["## Other implementations, ports and MTU (tests/captures/record_impls.py, in impls/)", "",
+         "Made by `/usr/bin/python3 tests/captures/record_impls.py` (one `--only NAME` redoes one). "
+         "Each recording is one TCP connection to 127.0.0.1:PORT in a network namespace of its own "
+         "(`unshare -n`); MTU 1500 means `ip link set lo mtu 1500` and `ethtool -K lo tso off gso off gro off` "
+         "(TCP segments of at most 1448 bytes, as on Ethernet), MTU 65536 the loopback default. "
+         "`NAME-nohs.pcapng` starts at the packet after the 101 response (`editcap -r`). The truth is "
+         "the peers' own log of what they sent, checked against the capture parsed by the recorder "
+         "(reassembled, inflated) and against Wireshark 4.0's built-in dissector (plugin disabled, "
+         "the port decoded as HTTP so that it sees the handshake). Control frames a library sends by "
+         "itself (pongs, close replies) are in the truth as they are on the wire. "
+         "`split` is tests/captures/impls/raw_peer.py: a real Upgrade handshake on a bare socket, "
+         "TCP_NODELAY, every frame's header and payload in separate TCP segments (20 ms apart; checked "
+         "on every frame), masked from the client with a fresh key per frame, unmasked from the server.",
+         ""]
+    for r in results:
+        st = r["stats"]
+        L.append(f"### {r['name']}")
+        L.append("")
+        L.append(f"- client: {r['client']}; server: {r['server']}")
+        L.append(f"- port {r['port']}, MTU {r['mtu']}" + (" (offloads off)" if r["offloads_off"] else "")
+                 + f", largest TCP segment {r['max_segment']} bytes")
+        L.append(f"- extensions offered: {'`' + r['offered'] + '`' if r['offered'] else 'none'}; "
+                 f"negotiated: {'`' + r['accepted'] + '`' if r['accepted'] else 'none'}")
+        plan = PLAN_TEXT[r["plan"]]
+        if r["plan"] == "mixed":
+            extra = r.get("big") or []
+            if extra:
+                plan += "; also " + ", ".join(f"{t} {n}" for t, n in extra)
+            plan += "; " + r.get("plan_extra", "")
+        L.append(f"- plan: {plan.rstrip('; ')}")
+        for d, who in (("c2s", "client->server"), ("s2c", "server->client")):
+            x = st[d]
+            frag = ", ".join(f"{'text' if op == 1 else 'binary'} {n} B in {len(fl)} frames"
+                             for n, fl, _, _, op, _ in x["fragmented"][:6])
+            more = f" and {len(x['fragmented']) - 6} more" if len(x["fragmented"]) > 6 else ""
+            L.append(f"- {who}: {r['messages'][d]} messages ({x['data_msgs']} data, {x['control']} control"
+                     + (f", {r['auto_control'][d]} of them sent by the library itself" if r["auto_control"][d] else "")
+                     + f"), {x['frames']} frames"
+                     + (f", {x['compressed_msgs']} compressed" if x["compressed_msgs"] else "")
+                     + (f"; fragmented: {frag}{more}" if frag else "")
+                     + (f"; up to {x['maxper']} frames in one packet" if x["maxper"] > 1 else ""))
+        if r["split_frames"]:
+            L.append(f"- {r['split_frames']} frames with header and payload in separate segments")
+        L.append(f"- `{r['name']}.pcapng` {r['size']} bytes, {r['packets']} packets; `-nohs` {r['nohs_size']} "
+                 f"bytes, {r['nohs_packets']} packets (from frame {r['cut'] + 1}); Wireshark decodes the cut "
+                 f"packets as: {', '.join(r['nohs_protocols'])}")
+        L.append("")
+    return "\n".join(L)
 
 
 def main():
@@ -603,9 +756,18 @@ def main():
     results = []
     for sc in todo:
         results.append(record_one(sc, args.out, work))
-    with open(os.path.join(work, "summary.json"), "w") as f:
-        json.dump(results, f, indent=1, ensure_ascii=False)
-    print(f"record_impls.py: {len(results)} recordings in {args.out}; details in {work}/summary.json", flush=True)
+    summary = os.path.join(work, "summary.json")
+    old = []
+    if os.path.exists(summary):
+        with open(summary) as f:
+            old = [r for r in json.load(f) if r["name"] not in {x["name"] for x in results}]
+    with open(summary, "w") as f:
+        json.dump(old + results, f, indent=1, ensure_ascii=False)
+    with open(os.path.join(work, "README-section.md"), "w") as f:
+        order = [sc[0] for sc in SCENARIOS]
+        f.write(readme_section(sorted(old + results, key=lambda r: order.index(r["name"]))))
+    print(f"record_impls.py: {len(results)} recordings in {args.out}; details in {work}/summary.json, "
+          f"README text in {work}/README-section.md", flush=True)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -2,14 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """aiohttp (python3-aiohttp) WebSocket client or echo server for record_impls.py.
 
-    aiohttp_peer.py server PORT PLAN LOG [--http-port N --page FILE --browser-log FILE]
+    aiohttp_peer.py server PORT PLAN LOG
     aiohttp_peer.py client PORT PLAN LOG
 
 The server echoes every data message, lets aiohttp answer pings and the close,
-prints READY when listening and exits after its one connection is over.  With
---http-port it also serves, on another port (not captured), the page FILE at /,
-the plan at /plan.json and takes the page's own log as a POST to /log (for a
-browser client)."""
+prints READY when listening and exits after its one connection is over.  The
+client sends whole messages only (aiohttp has no API for fragments)."""
 import asyncio
 import sys
 
@@ -26,11 +24,8 @@ def fail(msg):
     sys.exit(1)
 
 
-async def server(port, plan, log, http_port=None, page=None, browser_log=None):
+async def server(port, plan, log):
     done = asyncio.Event()
-    got_log = asyncio.Event()
-    if http_port is None:
-        got_log.set()
 
     async def ws_handler(request):
         ws = web.WebSocketResponse(compress=plan["deflate"], max_msg_size=0, autoping=True)
@@ -47,34 +42,13 @@ async def server(port, plan, log, http_port=None, page=None, browser_log=None):
         done.set()
         return ws
 
-    async def page_handler(request):
-        return web.FileResponse(page)
-
-    async def plan_handler(request):
-        return web.json_response(plan)
-
-    async def log_handler(request):
-        with open(browser_log, "wb") as f:
-            f.write(await request.read())
-        got_log.set()
-        return web.Response(text="ok")
-
-    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app = web.Application()
     app.router.add_get("/", ws_handler)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    if http_port is not None:
-        papp = web.Application(client_max_size=64 * 1024 * 1024)
-        papp.router.add_get("/", page_handler)
-        papp.router.add_get("/plan.json", plan_handler)
-        papp.router.add_post("/log", log_handler)
-        prunner = web.AppRunner(papp)
-        await prunner.setup()
-        await web.TCPSite(prunner, "127.0.0.1", http_port).start()
     print("READY", flush=True)
     await asyncio.wait_for(done.wait(), 120)
-    await asyncio.wait_for(got_log.wait(), 30)
     await asyncio.sleep(0.2)
     await runner.cleanup()
 
@@ -113,14 +87,9 @@ async def client(port, plan, log):
 
 def main():
     role, port, plan_path, log_path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    extra = dict(zip(sys.argv[5::2], sys.argv[6::2]))
     plan = read_plan(plan_path)
     log = SendLog(log_path)
-    if role == "server":
-        hp = extra.get("--http-port")
-        coro = server(port, plan, log, int(hp) if hp else None, extra.get("--page"), extra.get("--browser-log"))
-    else:
-        coro = client(port, plan, log)
+    coro = server(port, plan, log) if role == "server" else client(port, plan, log)
     asyncio.run(asyncio.wait_for(coro, 180))
     log.close()
 
