@@ -63,6 +63,7 @@ static int hf_ws_heur_evidence = -1;
 static int hf_ws_heur_score = -1;
 static int hf_ws_heur_claim_frame = -1;
 static int hf_ws_before_boundary = -1;
+static int hf_ws_undecoded = -1;
 static int hf_ws_message = -1;
 static int hf_ws_message_opcode = -1;
 static int hf_ws_message_length = -1;
@@ -104,6 +105,8 @@ static expert_field ei_ws_history_missing = EI_INIT;
 static expert_field ei_ws_inflate_error = EI_INIT;
 static expert_field ei_ws_message_too_big = EI_INIT;
 static expert_field ei_ws_close_unanswered = EI_INIT;
+static expert_field ei_ws_stream_gap = EI_INIT;
+static expert_field ei_ws_message_lost = EI_INIT;
 
 static dissector_handle_t ws_handle;
 static dissector_handle_t ws_upgrade_handle;
@@ -189,8 +192,10 @@ typedef struct {
     guint8 opcode;
 } ws_pending_t;
 
-/* A data message (RFC 6455 5.4, 5.6): one frame or a run of fragments. */
-enum { WS_MSG_OK = 0, WS_MSG_HISTORY, WS_MSG_CORRUPT, WS_MSG_TOO_BIG, WS_MSG_INTERRUPTED };
+/* A data message (RFC 6455 5.4, 5.6): one frame or a run of fragments. WS_MSG_LOST:
+ * bytes of the TCP stream are missing inside it (not captured, or taken by another
+ * dissector before the conversation was recognised). */
+enum { WS_MSG_OK = 0, WS_MSG_HISTORY, WS_MSG_CORRUPT, WS_MSG_TOO_BIG, WS_MSG_INTERRUPTED, WS_MSG_LOST };
 typedef struct {
     /* (Ordered largest first: one of these is kept per compressed or fragmented message.) */
     const guint8 *data;     /* the whole message (decompressed); NULL: the last frame's own payload */
@@ -223,8 +228,39 @@ typedef struct ws_frame_rec {
     guint8 close_is_reply;
 } ws_frame_rec_t;
 
+/*
+ * A frame of one direction whose bytes come in several segments that TCP does not
+ * reassemble for us: before the conversation was recognised, across that moment, and
+ * frames larger than the reassembly limit. Its header is completed first; its payload
+ * is gathered (unmasked) when it may be a message of ours to show.
+ */
+typedef struct {
+    guint8 hdr[WSC_MAX_HEADER_LEN];
+    guint8 hdr_have;        /* header bytes so far */
+    gboolean active;
+    wsc_frame_header h;     /* once the header is complete */
+    guint64 payload_have;   /* payload bytes seen so far */
+    GByteArray *buf;        /* the unmasked payload so far (reused from frame to frame) */
+    gboolean gather;        /* its payload is kept for its message */
+    guint32 seq;            /* TCP sequence number of the frame's first byte */
+    gboolean have_seq;
+    guint32 start_frame;    /* the packet where it began */
+} ws_carry_t;
+
 /* Per direction, first pass: the message being assembled and the inflater. */
 typedef struct {
+    /* The TCP byte stream (first pass): the sequence number after the last byte handed
+     * to us, and after the last frame followed as part of a message. A jump in either
+     * means bytes went missing: no message or compression history spans it. */
+    guint32 next_seq;
+    guint32 track_seq;
+    gboolean seq_known;
+    gboolean track_known;
+    gboolean hist_lost;     /* the next compressed message starts from unknown history */
+    gboolean hunting;       /* frame boundaries lost after a gap: looking for them again */
+    int hunt_score;         /* the evidence that finds them */
+    wsc_heur_conv resync;   /* the evidence for the next boundary (only this direction's half is used) */
+    ws_carry_t carry;
     ws_msg_t *cur;
     GByteArray *frag;       /* payload of the fragments so far, compressed or not (reused) */
     wsc_inflater *inf;
@@ -242,7 +278,6 @@ typedef struct {
     address addr0;       /* sender of direction 0 */
     guint32 port0;
     int masked[2];       /* mask bit seen per direction, -1 until known */
-    ws_pending_t pending[2];
     int score;           /* heuristic evidence when the conversation was accepted */
     wsc_heur_conv heur;  /* evidence gathered before acceptance */
     guint32 run_start[2];/* first segment of the current run of plausible segments, per direction */
@@ -250,6 +285,9 @@ typedef struct {
     guint32 boundary[2]; /* first segment decoded as frames, per direction, once accepted */
     guint32 rejects;     /* segments rejected before any plausible one */
     gboolean gave_up;
+    guint32 fed_num;     /* the segment last fed to the heuristic (packet, tvb_raw_offset()) */
+    guint32 fed_raw;
+    int fed_verdict;
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
     guint8 port_tries;   /* segments seen on a guarded port before deciding */
     gboolean claimed;
@@ -333,7 +371,12 @@ typedef struct {
     guint32 cont_len;    /* how many bytes continue it (header bytes included) */
     guint32 cont_hdr;    /* of which the end of its header */
     guint8 pre;          /* WS_PRE_* */
+    guint8 unsynced;     /* WS_UNSYNCED_*: why the segment is not decoded as frames */
+    guint32 gap;         /* bytes of this direction missing just before this segment */
 } ws_pkt_t;
+
+/* Segments of an accepted conversation not decoded as frames. */
+enum { WS_UNSYNCED_NO = 0, WS_UNSYNCED_HUNTING, WS_UNSYNCED_OLD };
 
 /* Passed through tcp_dissect_pdus to the PDU callbacks. */
 typedef struct {
@@ -344,7 +387,14 @@ typedef struct {
     guint32 claim_frame;
     gboolean track;        /* follow messages (not for segments decoded after the fact) */
     gboolean ptvb_nul;     /* the current frame's payload tvb is ours, with a NUL after it */
+    gboolean have_seq;     /* the TCP sequence number of the tvb's first byte is known: */
+    guint32 seq;
+    guint32 raw_base;      /* tvb_raw_offset() of that byte */
 } ws_ctx_t;
+
+static void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gboolean have_seq, guint32 seq);
+static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree,
+                                proto_tree *ws_tree, proto_item *ws_item, const ws_frame_rec_t *rec, ws_ctx_t *ctx);
 
 static ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
 {
@@ -664,6 +714,33 @@ static void ws_tinflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint
     }
 }
 
+/* From now on the direction decodes with wsc_tinflate, from a window of unknown bytes. */
+static void ws_tinflate_start(ws_dir_t *d)
+{
+    if (!d->tinf) {
+        d->tinf = g_new(wsc_tinflate, 1);
+        d->tsnap = g_new(wsc_tinflate, 1);
+        ws_tinflaters = g_slist_prepend(g_slist_prepend(ws_tinflaters, d->tinf), d->tsnap);
+    }
+    wsc_tinflate_init_unknown(d->tinf);
+}
+
+/*
+ * First pass: bytes of this direction are missing (a gap in the TCP sequence numbers,
+ * or a frame that could not be followed). The message in progress cannot be completed
+ * and the compression history is no longer whole.
+ */
+static void ws_dir_break(ws_dir_t *d)
+{
+    if (d->cur) {
+        d->cur->status = WS_MSG_LOST;
+        d->cur->last_frame = 0;
+        d->cur = NULL;
+    }
+    d->out_len = 0;
+    d->hist_lost = TRUE;
+}
+
 /*
  * RFC 7692 7.2.2: inflates in[0..in_len) (plus the removed 00 00 ff ff) with the
  * direction's stream and appends the output to the message, at most
@@ -678,6 +755,13 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
 
     if (m->status != WS_MSG_OK)
         return;
+    if (d->hist_lost) {
+        /* Bytes of this direction went missing: whatever the inflater remembers may lack
+         * what the sender refers to. From here on only the decoder that knows what it
+         * does not know is trusted, with a window of unknown bytes. */
+        d->hist_lost = FALSE;
+        ws_tinflate_start(d);
+    }
     if (d->tinf) {
         ws_tinflate_append(d, m, in, in_len);
         return;
@@ -703,10 +787,7 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
     } while (rc == WSC_INF_FULL);
     if (rc == WSC_INF_HISTORY) {
         /* Decode this message again, and all later ones, keeping track of what is unknown. */
-        d->tinf = g_new(wsc_tinflate, 1);
-        d->tsnap = g_new(wsc_tinflate, 1);
-        ws_tinflaters = g_slist_prepend(g_slist_prepend(ws_tinflaters, d->tinf), d->tsnap);
-        wsc_tinflate_init_unknown(d->tinf);
+        ws_tinflate_start(d);
         d->out_len = out_before;
         ws_tinflate_append(d, m, in, in_len);
         return;
@@ -759,13 +840,22 @@ static gboolean ws_lone_message(const wsc_frame_header *hdr)
 /* First pass: the frame's part in its message and in the closing handshake; NULL
  * for a lone message (ws_lone_message()). */
 static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const wsc_frame_header *hdr,
-                                      const guint8 *payload, guint len)
+                                      const guint8 *payload, guint len, gboolean have_seq, guint32 seq,
+                                      gboolean keep_payload)
 {
     ws_dir_t *d = &st->d[dir];
     ws_frame_rec_t *rec;
     guint32 num = pinfo->num;
 
-    if (ws_lone_message(hdr) && !d->cur)
+    if (have_seq) {
+        /* Only frames that follow each other byte for byte make one message and one
+         * compression history. */
+        if (d->track_known && seq != d->track_seq)
+            ws_dir_break(d);
+        d->track_seq = seq + (guint32)(hdr->header_len + hdr->payload_len);
+        d->track_known = TRUE;
+    }
+    if (ws_lone_message(hdr) && !d->cur && !keep_payload)
         /* A whole message in one plain frame: nothing to remember. */
         return NULL;
     rec = wmem_new0(wmem_file_scope(), ws_frame_rec_t);
@@ -828,8 +918,12 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
         ws_frag_append(d, d->cur, payload, len);
     }
     if (hdr->fin) {
+        ws_msg_t *m = d->cur;
         rec->completes = TRUE;
-        ws_msg_finish(d, d->cur, num, payload, len);
+        ws_msg_finish(d, m, num, payload, len);
+        if (keep_payload && !m->data)
+            /* Its payload is in no tvb of one packet: the message keeps a copy. */
+            m->data = len ? (const guint8 *)wmem_memdup(wmem_file_scope(), payload, len) : (const guint8 *)"";
     }
     return rec;
 }
@@ -840,7 +934,8 @@ static ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo
  * messages (and the compression history they build) are complete later, and so
  * that later passes can show them.
  */
-static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, guint offset)
+static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, guint offset,
+                             gboolean have_seq, guint32 seq)
 {
     guint len = tvb_captured_length(tvb);
 
@@ -861,7 +956,7 @@ static void ws_track_segment(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, i
             else
                 memcpy(payload, src, plen);
         }
-        rec = ws_track_frame(st, dir, pinfo, &hdr, payload, plen);
+        rec = ws_track_frame(st, dir, pinfo, &hdr, payload, plen, have_seq, seq + offset, FALSE);
         ws_frame_rec_put(pinfo, (guint32)(tvb_raw_offset(tvb) + offset), rec);
         offset += hdr.header_len + plen;
     }
@@ -945,6 +1040,8 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         }
         if (m->status == WS_MSG_INTERRUPTED)
             expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
+        else if (m->status == WS_MSG_LOST)
+            expert_add_info(pinfo, ws_item, &ei_ws_message_lost);
         return TRUE;
     }
     if (m->data && m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT) {
@@ -1143,19 +1240,23 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         /* Only here does the frame's length differ from the bytes under its tree. */
         pi = proto_tree_add_uint64(ws_tree, hf_ws_frame_length, tvb, 0, 0, total);
         proto_item_set_generated(pi);
-        expert_add_info_format(pinfo, ti, &ei_ws_too_large,
-                               "Frame of %" PRIu64 " bytes is larger than the reassembly limit (%u bytes, "
-                               "preference ws.max_reassembly): its payload is shown segment by segment",
-                               total, (guint)ws_max_reassembly());
-        if (ctx && ctx->conv && !PINFO_FD_VISITED(pinfo)) {
-            ws_pending_t *pend = &ctx->conv->pending[ctx->dir];
-            pend->payload_len = hdr.payload_len;
-            pend->payload_pos = reported - hdr.header_len;
-            pend->remaining = hdr.payload_len - pend->payload_pos;
-            pend->start_frame = pinfo->num;
-            memcpy(pend->key, hdr.mask_key, 4);
-            pend->masked = hdr.masked;
-            pend->opcode = hdr.opcode;
+        if (total > ws_max_reassembly())
+            expert_add_info_format(pinfo, ti, &ei_ws_too_large,
+                                   "Frame of %" PRIu64 " bytes is larger than the reassembly limit (%u bytes, "
+                                   "preference ws.max_reassembly): its payload is shown segment by segment",
+                                   total, (guint)ws_max_reassembly());
+        else
+            expert_add_info_format(pinfo, ti, &ei_ws_too_large,
+                                   "Frame of %" PRIu64 " bytes continues in later segments, which were not "
+                                   "reassembled: its payload is shown segment by segment", total);
+        if (ctx && ctx->conv && ctx->track && !PINFO_FD_VISITED(pinfo)) {
+            /* Its later segments continue it (ws_stream_first_pass()); it is no part of a message. */
+            ws_dir_t *d = &ctx->conv->d[ctx->dir];
+            ws_carry_start(d, pinfo, FALSE, ctx->have_seq, ctx->seq + (guint32)(tvb_raw_offset(tvb) - ctx->raw_base));
+            tvb_memcpy(tvb, d->carry.hdr, 0, hdr.header_len);
+            d->carry.hdr_have = hdr.header_len;
+            d->carry.h = hdr;
+            d->carry.payload_have = reported - hdr.header_len;
         }
     } else if (visible < hdr.payload_len) {
         expert_add_info(pinfo, ti, &ei_ws_truncated);
@@ -1180,7 +1281,8 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         ws_frame_rec_t *rec = ws_frame_rec_get(pinfo, key);
 
         if (!rec && !PINFO_FD_VISITED(pinfo) && ctx->track) {
-            rec = ws_track_frame(ctx->conv, ctx->dir, pinfo, &hdr, tvb_get_ptr(ptvb, 0, visible), visible);
+            rec = ws_track_frame(ctx->conv, ctx->dir, pinfo, &hdr, tvb_get_ptr(ptvb, 0, visible), visible,
+                                 ctx->have_seq, ctx->seq + (guint32)(key - ctx->raw_base), FALSE);
             ws_frame_rec_put(pinfo, key, rec);
         }
         if (rec && hdr.opcode == WSC_OP_CLOSE) {
@@ -1227,8 +1329,117 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return captured;
 }
 
-/* Bytes at the start of a segment that finish a frame begun in an earlier segment. */
-static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt)
+/* The TCP sequence number of the first byte of tvb, when TCP called us (directly or
+ * through the port guard): data is then its struct tcpinfo. Inside TLS there is none. */
+static gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
+{
+    if (!data || proto_is_frame_protocol(pinfo->layers, "tls"))
+        return FALSE;
+    *seq = ((const struct tcpinfo *)data)->seq;
+    return TRUE;
+}
+
+/* Stops following the direction's open frame (its frame boundaries are no longer known). */
+static void ws_carry_drop(ws_dir_t *d)
+{
+    d->carry.active = FALSE;
+}
+
+/* Starts following a frame that the end of a segment cuts, from its first byte (at seq). */
+static void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gboolean have_seq, guint32 seq)
+{
+    ws_carry_t *c = &d->carry;
+
+    c->active = TRUE;
+    c->hdr_have = 0;
+    c->payload_have = 0;
+    c->have_seq = have_seq;
+    c->seq = seq;
+    c->start_frame = pinfo->num;
+    c->gather = gather;
+    if (gather) {
+        if (!c->buf) {
+            c->buf = g_byte_array_new();
+            ws_frags = g_slist_prepend(ws_frags, c->buf);
+        }
+        g_byte_array_set_size(c->buf, 0);
+    }
+}
+
+/*
+ * The open frame's description for the display of a segment that continues it
+ * (before the bytes of this segment are fed).
+ */
+static void ws_carry_describe(const ws_carry_t *c, ws_pkt_t *pkt)
+{
+    pkt->cont.payload_pos = c->payload_have;
+    pkt->cont.payload_len = c->hdr_have && c->hdr_have >= 2 &&
+        c->hdr_have >= wsc_frame_header_len(c->hdr[0], c->hdr[1]) ? c->h.payload_len : 0;
+    pkt->cont.start_frame = c->start_frame;
+    pkt->cont.opcode = c->hdr_have ? (c->hdr[0] & WSC_B0_OPCODE) : 0;
+    pkt->cont.masked = c->hdr_have >= 2 ? (c->hdr[1] & WSC_B1_MASK) != 0 : 0;
+}
+
+/*
+ * Feeds the open frame of direction dir the next bytes of that direction, p[0..n):
+ * header bytes until its header is complete, then payload. Returns how many bytes it
+ * took (*hdr_used of them header bytes; the payload key of the first payload byte in
+ * *key_out), or -1 if the completed header is not valid. A complete frame whose payload
+ * was gathered goes to its message; *rec is then its record (the caller keys it).
+ */
+static gint64 ws_carry_feed(ws_conv_t *st, int dir, packet_info *pinfo, const guint8 *p, guint n, guint *hdr_used,
+                            ws_frame_rec_t **rec)
+{
+    ws_carry_t *c = &st->d[dir].carry;
+    guint used = 0;
+    guint64 left;
+    guint take;
+
+    *hdr_used = 0;
+    *rec = NULL;
+    if (!c->active)
+        return 0;
+    while (c->hdr_have < 2 || c->hdr_have < wsc_frame_header_len(c->hdr[0], c->hdr[1])) {
+        if (used == n)
+            return used;
+        c->hdr[c->hdr_have++] = p[used++];
+        if (c->hdr_have >= 2 && c->hdr_have == wsc_frame_header_len(c->hdr[0], c->hdr[1])) {
+            if (wsc_frame_parse_header(c->hdr, c->hdr_have, &c->h, NULL) <= 0) {
+                c->active = FALSE;
+                *hdr_used = used;
+                return -1;
+            }
+            if (c->h.payload_len > ws_pref_max_message)
+                c->gather = FALSE;
+        }
+    }
+    *hdr_used = used;
+    left = c->h.payload_len - c->payload_have;
+    take = (guint)MIN(left, (guint64)(n - used));
+    if (c->gather && take) {
+        guint old = c->buf->len;
+        g_byte_array_set_size(c->buf, old + take);
+        if (c->h.masked)
+            wsc_unmask(c->buf->data + old, p + used, take, c->h.mask_key, c->payload_have);
+        else
+            memcpy(c->buf->data + old, p + used, take);
+    }
+    c->payload_have += take;
+    used += take;
+    if (c->payload_have == c->h.payload_len) {
+        c->active = FALSE;
+        if (c->gather)
+            *rec = ws_track_frame(st, dir, pinfo, &c->h, c->buf->data, c->buf->len, c->have_seq, c->seq, TRUE);
+    }
+    return used;
+}
+
+/*
+ * Bytes at the start of a segment that finish a frame begun in an earlier segment.
+ * When they complete a frame gathered across segments, its message shows here.
+ */
+static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt,
+                                  ws_ctx_t *ctx)
 {
     proto_item *ti, *it;
     proto_tree *ws_tree;
@@ -1236,6 +1447,7 @@ static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     guint n = MIN(pkt->cont_len, tvb_captured_length(tvb));
     guint h = MIN(pkt->cont_hdr, n);
     guint np = n - h;
+    ws_frame_rec_t *rec = ctx ? ws_frame_rec_get(pinfo, (guint32)tvb_raw_offset(tvb)) : NULL;
 
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Continuation of %s frame from #%u",
                         val_to_str_const(pkt->cont.opcode, ws_opcode_vals, "Reserved"), pkt->cont.start_frame);
@@ -1251,13 +1463,202 @@ static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     proto_item_set_generated(it);
     it = proto_tree_add_uint(ws_tree, hf_ws_continued_frame, tvb, 0, 0, pkt->cont.start_frame);
     proto_item_set_generated(it);
+    if (h && !np)
+        return pkt->cont_len;
     ptvb = ws_unmasked_tvb(tvb, pinfo, h, np, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
     proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, np, ENC_NA);
+    if (rec && rec->msg && rec->completes && rec->msg->data) {
+        /* The whole frame, gathered over its segments, is what the message shows. */
+        const ws_msg_t *m = rec->msg;
+        tvbuff_t *ftvb = ptvb;
+        if (m->nframes == 1 && !m->compressed) {
+            ftvb = tvb_new_child_real_data(tvb, m->data, m->len, m->len);
+            add_new_data_source(pinfo, ftvb, "Frame payload (from several segments)");
+        }
+        ctx->ptvb_nul = FALSE;
+        ws_show_message(tvb, ftvb, pinfo, tree, ws_tree, ti, rec, ctx);
+    } else if (rec) {
+        ws_show_message(tvb, ptvb, pinfo, tree, ws_tree, ti, rec, ctx);
+    }
     return pkt->cont_len;
 }
 
+/* Bytes of an accepted conversation that are not decoded as frames. */
+static int ws_show_unsynced(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const char *why)
+{
+    proto_item *ti, *it;
+    proto_tree *ws_tree;
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+    col_set_str(pinfo->cinfo, COL_INFO, why);
+    ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, ", %s", why);
+    ws_tree = proto_item_add_subtree(ti, ett_ws);
+    it = proto_tree_add_item(ws_tree, hf_ws_undecoded, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(it, " (%s)", why);
+    return (int)tvb_captured_length(tvb);
+}
+
+/* Where a segment stands in its direction's TCP stream (first pass). */
+enum { WS_SEQ_NEXT = 0, WS_SEQ_GAP, WS_SEQ_OLD };
+
+/*
+ * First pass: checks that the segment's bytes follow the last ones handed to us in
+ * its direction. A jump forward means bytes are missing (not captured, or another
+ * dissector got them); bytes we already had are a retransmission.
+ */
+static int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_seq, guint32 seq, guint32 *gap)
+{
+    ws_dir_t *d = &st->d[dir];
+    guint32 len = (guint32)tvb_reported_length(tvb);
+    int r = WS_SEQ_NEXT;
+
+    *gap = 0;
+    if (!have_seq)
+        return r;
+    if (d->seq_known) {
+        gint32 delta = (gint32)(seq - d->next_seq);
+        if (delta > 0) {
+            *gap = (guint32)delta;
+            r = WS_SEQ_GAP;
+        } else if (delta < 0) {
+            if ((gint32)(seq + len - d->next_seq) <= 0)
+                return WS_SEQ_OLD;
+            /* Old bytes and new ones: which of the old ones the receiver kept is not known. */
+            *gap = 1;
+            r = WS_SEQ_GAP;
+        }
+    }
+    d->seq_known = TRUE;
+    d->next_seq = seq + len;
+    return r;
+}
+
+/*
+ * After a gap in an accepted conversation (or for a direction that has shown no frame
+ * boundary yet): frame boundaries are looked for again, with the evidence score needed.
+ * The direction's masking is known, or is the opposite of the other's (RFC 6455 5.1).
+ */
+static void ws_start_hunting(ws_conv_t *st, int dir, int score)
+{
+    ws_dir_t *d = &st->d[dir];
+
+    ws_dir_break(d);
+    ws_carry_drop(d);
+    d->hunting = TRUE;
+    d->hunt_score = score;
+    wsc_heur_conv_init(&d->resync);
+    d->resync.dir[dir].masked = st->masked[dir] >= 0 ? st->masked[dir] :
+                                st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
+}
+
+/* Evidence that finds a direction's first frame boundary when it has sent nothing before
+ * the conversation was accepted: its first segment most likely starts with a frame. */
+#define WS_FIRST_BOUNDARY_SCORE 2
+/* Evidence that finds frame boundaries again after a gap, in a direction whose masking
+ * is known (a small frame that ends with its segment is enough). */
+#define WS_RESYNC_SCORE 3
+
+/*
+ * First pass, accepted conversation, direction hunting for frame boundaries: returns
+ * TRUE when this segment shows one with enough evidence (the bytes before it are then
+ * marked to be shown as a continuation).
+ */
+static gboolean ws_hunt(tvbuff_t *tvb, ws_conv_t *st, int dir, ws_pkt_t *pkt)
+{
+    ws_dir_t *d = &st->d[dir];
+    guint caplen = tvb_captured_length(tvb);
+    wsc_heur_seg seg;
+
+    if (caplen == 0)
+        return FALSE;
+    if (wsc_heur_conv_feed(&d->resync, dir, tvb_get_ptr(tvb, 0, caplen), caplen, caplen == tvb_reported_length(tvb),
+                           d->hunt_score, &seg) != WSC_SEG_ACCEPT)
+        return FALSE;
+    d->hunting = FALSE;
+    if (seg.skip_header + seg.skip_payload > 0) {
+        pkt->cont_len = (guint32)(seg.skip_header + seg.skip_payload);
+        pkt->cont_hdr = (guint32)seg.skip_header;
+        pkt->cont.payload_pos = seg.skip_payload_pos;
+        pkt->cont.payload_len = seg.skip_payload_len;
+        memcpy(pkt->cont.key, seg.skip_key, 4);
+        pkt->cont.masked = seg.skip_masked;
+        pkt->cont.opcode = seg.skip_opcode;
+    }
+    return TRUE;
+}
+
+/*
+ * First pass of a segment of an accepted conversation: the sequence check, the
+ * search for frame boundaries after a gap, the frame left open by earlier segments.
+ * Returns FALSE when the segment is not to be decoded as frames (pkt->unsynced says why).
+ */
+static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, gboolean have_seq,
+                                     guint32 seq)
+{
+    ws_dir_t *d = &st->d[dir];
+    guint32 gap;
+    int where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    ws_pkt_t *pkt;
+
+    if (where == WS_SEQ_OLD) {
+        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt->unsynced = WS_UNSYNCED_OLD;
+        /* Whether the receiver kept these bytes or the earlier ones is not known. */
+        ws_dir_break(d);
+        return FALSE;
+    }
+    if (where == WS_SEQ_GAP) {
+        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt->gap = gap;
+        ws_start_hunting(st, dir, WS_RESYNC_SCORE);
+    }
+    if (d->hunting) {
+        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        if (!ws_hunt(tvb, st, dir, pkt)) {
+            pkt->unsynced = WS_UNSYNCED_HUNTING;
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (d->carry.active) {
+        guint caplen = tvb_captured_length(tvb);
+        guint hdr_used;
+        ws_frame_rec_t *rec;
+        gint64 used;
+
+        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        ws_carry_describe(&d->carry, pkt);
+        if (d->carry.hdr_have >= 2 && d->carry.hdr_have >= wsc_frame_header_len(d->carry.hdr[0], d->carry.hdr[1]))
+            memcpy(pkt->cont.key, d->carry.h.mask_key, 4);
+        used = ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, 0, caplen), caplen, &hdr_used, &rec);
+        if (used < 0) {
+            ws_start_hunting(st, dir, WS_RESYNC_SCORE);
+            pkt->unsynced = WS_UNSYNCED_HUNTING;
+            return FALSE;
+        }
+        if (hdr_used && d->carry.hdr_have >= 2) {
+            /* The header was completed here: the key and length come from it. */
+            wsc_frame_header h;
+            if (wsc_frame_parse_header(d->carry.hdr, d->carry.hdr_have, &h, NULL) > 0) {
+                memcpy(pkt->cont.key, h.mask_key, 4);
+                pkt->cont.masked = h.masked;
+                pkt->cont.payload_len = h.payload_len;
+            }
+        }
+        pkt->cont_len = (guint32)used;
+        pkt->cont_hdr = hdr_used;
+        ws_frame_rec_put(pinfo, (guint32)tvb_raw_offset(tvb), rec);
+        if (d->carry.active && used < caplen)
+            /* Only a header cut short can end before the segment does. */
+            ws_carry_drop(d);
+    }
+    return TRUE;
+}
+
 /* Frames of one segment (or reassembled run of segments) of an accepted conversation. */
-static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean reassemble)
+static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean reassemble,
+                             gboolean have_seq, guint32 seq)
 {
     ws_ctx_t ctx;
     ws_pkt_t *pkt;
@@ -1273,24 +1674,34 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     ctx.dir = ws_direction(st, pinfo);
     ctx.track = reassemble;
     ctx.ptvb_nul = FALSE;
+    ctx.have_seq = have_seq;
+    ctx.seq = seq;
+    ctx.raw_base = (guint32)tvb_raw_offset(tvb);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
     col_clear(pinfo->cinfo, COL_INFO);
 
-    /* First pass: does this segment continue an oversized frame of this direction? */
-    if (!PINFO_FD_VISITED(pinfo) && st->pending[ctx.dir].remaining > 0) {
-        ws_pending_t *pend = &st->pending[ctx.dir];
-        guint n = (guint)MIN(pend->remaining, (guint64)len);
-
-        pkt = ws_pkt_get(pinfo, tvb, TRUE);
-        pkt->cont = *pend;
-        pkt->cont_len = n;
-        pend->remaining -= n;
-        pend->payload_pos += n;
-    }
+    if (!PINFO_FD_VISITED(pinfo) && reassemble)
+        ws_stream_first_pass(tvb, pinfo, st, ctx.dir, have_seq, seq);
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
+    if (pkt && pkt->unsynced) {
+        ws_show_unsynced(tvb, pinfo, tree, pkt->unsynced == WS_UNSYNCED_OLD ?
+                         "Bytes already seen in an earlier segment (retransmission), not decoded again" :
+                         "Not decoded: bytes after a gap in the TCP stream, before the next frame boundary");
+        if (pkt->gap)
+            expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
+                                   "%u bytes of this direction are missing before this segment (not captured, or "
+                                   "decoded by another dissector): the message in progress and the compression "
+                                   "history end here", pkt->gap);
+        return (int)tvb_captured_length(tvb);
+    }
+    if (pkt && pkt->gap)
+        expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
+                               "%u bytes of this direction are missing before this segment (not captured, or decoded "
+                               "by another dissector): the message in progress and the compression history end here",
+                               pkt->gap);
     if (pkt && pkt->cont_len)
-        offset = ws_dissect_continued(tvb, pinfo, tree, pkt);
+        offset = ws_dissect_continued(tvb, pinfo, tree, pkt, &ctx);
 
     if (offset < len) {
         tvbuff_t *rest = offset ? tvb_new_subset_remaining(tvb, offset) : tvb;
@@ -1298,30 +1709,57 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
                          &ctx);
         if (offset && pinfo->desegment_len)
             pinfo->desegment_offset += offset;
+        if (!PINFO_FD_VISITED(pinfo) && reassemble && have_seq && pinfo->desegment_len)
+            /* TCP hands the bytes from here on back to us, reassembled. */
+            st->d[ctx.dir].next_seq = seq + (guint32)pinfo->desegment_offset;
     }
     return (int)tvb_captured_length(tvb);
 }
 
 /*
  * First pass, conversation not yet accepted: feed the segment to the core's
- * evidence gatherer and remember its verdict for later passes.
+ * evidence gatherer and remember its verdict for later passes. A segment is fed once
+ * (the port guard and the heuristic may both see it).
  */
-static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
+static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have_seq, guint32 seq)
 {
     guint caplen = tvb_captured_length(tvb);
     int dir = ws_direction(st, pinfo);
+    ws_dir_t *d = &st->d[dir];
+    guint32 raw = (guint32)tvb_raw_offset(tvb);
     wsc_heur_seg seg;
     ws_pkt_t *pkt;
-    int v;
+    guint32 gap;
+    guint skip;
+    int v, where;
 
+    if (st->fed_num == pinfo->num && st->fed_raw == raw)
+        return st->fed_verdict;
+    st->fed_num = pinfo->num;
+    st->fed_raw = raw;
+    st->fed_verdict = WSC_SEG_REJECT;
     if (caplen == 0)
         return WSC_SEG_REJECT;
+    where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    if (where == WS_SEQ_OLD)
+        return WSC_SEG_REJECT;
+    if (where == WS_SEQ_GAP) {
+        /* The frames of this direction cannot be followed across missing bytes. */
+        wsc_heur_conv_reset_dir(&st->heur, dir);
+        st->run_start[dir] = 0;
+        ws_carry_drop(d);
+        ws_dir_break(d);
+    }
     v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen,
                            caplen == tvb_reported_length(tvb), (int)ws_pref_claim_score, &seg);
+    st->fed_verdict = v;
     if (v == WSC_SEG_REJECT) {
         st->run_start[dir] = 0;
-        if (seg.scan.reject & WSC_R_SAME_MASKS)
+        ws_carry_drop(d);
+        if (seg.scan.reject & WSC_R_SAME_MASKS) {
             st->run_start[dir ^ 1] = 0;
+            ws_carry_drop(&st->d[dir ^ 1]);
+        }
         /* A conversation that never looked like frames at all is not worth scanning forever. */
         if (!st->run_start[0] && !st->run_start[1] && ++st->rejects >= 1000)
             st->gave_up = TRUE;
@@ -1330,12 +1768,20 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
     /* Only plausible segments are remembered: the others are told apart later by their frame number. */
     pkt = ws_pkt_get(pinfo, tvb, TRUE);
     pkt->pre = WS_PRE_PLAUSIBLE;
-    if (v != WSC_SEG_ACCEPT)
-        ws_track_segment(tvb, pinfo, st, dir, (guint)(seg.skip_header + seg.skip_payload));
-    if (!st->run_start[dir])
-        st->run_start[dir] = pinfo->num;
-    if (seg.skip_header + seg.skip_payload > 0) {
-        pkt->cont_len = (guint32)(seg.skip_header + seg.skip_payload);
+    skip = (guint)(seg.skip_header + seg.skip_payload);
+    if (skip > 0) {
+        ws_frame_rec_t *rec = NULL;
+        guint hdr_used = 0;
+        gint64 used = 0;
+
+        if (d->carry.active) {
+            used = ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, 0, caplen), MIN(skip, caplen), &hdr_used, &rec);
+            ws_frame_rec_put(pinfo, raw, rec);
+        }
+        if (used != (gint64)skip)
+            /* The frame was not followed from its start here: it is lost to its message. */
+            ws_carry_drop(d);
+        pkt->cont_len = (guint32)skip;
         pkt->cont_hdr = (guint32)seg.skip_header;
         pkt->cont.payload_pos = seg.skip_payload_pos;
         pkt->cont.payload_len = seg.skip_payload_len;
@@ -1344,6 +1790,23 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
         pkt->cont.opcode = seg.skip_opcode;
         pkt->cont.start_frame = st->open_frame[dir];
     }
+    if (v != WSC_SEG_ACCEPT) {
+        ws_track_segment(tvb, pinfo, st, dir, skip, have_seq, seq);
+        if (seg.scan.tail_header_len) {
+            /* A frame the segment's end cuts: gathered over the next segments. */
+            guint tail = seg.scan.tail_header_len + (guint)seg.scan.tail_payload_seen;
+            guint hdr_used;
+            ws_frame_rec_t *rec;
+            if (tail <= caplen && caplen == tvb_reported_length(tvb)) {
+                ws_carry_start(d, pinfo, TRUE, have_seq, seq + (caplen - tail));
+                ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, (gint)(caplen - tail), tail), tail, &hdr_used, &rec);
+            } else {
+                ws_carry_drop(d);
+            }
+        }
+    }
+    if (!st->run_start[dir])
+        st->run_start[dir] = pinfo->num;
     if (seg.scan.tail_header_len)
         st->open_frame[dir] = pinfo->num;
     if (st->masked[dir] < 0)
@@ -1357,24 +1820,33 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
         st->claim_frame = pinfo->num;
         st->boundary[0] = st->run_start[0];
         st->boundary[1] = st->run_start[1];
+        if (!st->boundary[dir ^ 1])
+            /* The other direction has shown no frame boundary yet: look for one (its first
+             * segment, if it has sent nothing yet, most likely starts with a frame). */
+            ws_start_hunting(st, dir ^ 1, st->d[dir ^ 1].seq_known ? (int)ws_pref_claim_score : WS_FIRST_BOUNDARY_SCORE);
+        /* This segment is decoded now: its sequence numbers are checked again there. */
+        d->seq_known = FALSE;
     }
     return v;
 }
 
-static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     ws_conv_t *st;
+    guint32 seq = 0;
+    gboolean have_seq;
 
     if (PINFO_FD_VISITED(pinfo))
         /* Accepted conversations reach dissect_ws_tcp on later passes. */
         return FALSE;
     st = ws_conv_get(pinfo, TRUE);
+    have_seq = ws_tcp_seq(pinfo, data, &seq);
     if (st->claimed)
-        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
-    if (st->gave_up || ws_heur_feed(tvb, pinfo, st) != WSC_SEG_ACCEPT)
+        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
+    if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT)
         return FALSE;
     conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
-    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
 }
 
 /* Decrypted TLS: the same test; TLS keeps calling the handle we leave in *data. */
@@ -1385,14 +1857,14 @@ static ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, prot
     if (PINFO_FD_VISITED(pinfo))
         return FALSE;
     st = ws_conv_get(pinfo, TRUE);
-    if (!st->claimed && (st->gave_up || ws_heur_feed(tvb, pinfo, st) != WSC_SEG_ACCEPT))
+    if (!st->claimed && (st->gave_up || ws_heur_feed(tvb, pinfo, st, FALSE, 0) != WSC_SEG_ACCEPT))
         return FALSE;
     {
         dissector_handle_t *slot = WS_TLS_APP_HANDLE_SLOT(data);
         if (slot)
             *slot = ws_handle;
     }
-    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE) > 0;
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, FALSE, 0) > 0;
 }
 
 /* An HTTP/1.x request or status line starts with a token of capitals and a space, or "HTTP/". */
@@ -1435,14 +1907,17 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     dissector_handle_t owner = ws_guarded_ports ?
         (dissector_handle_t)g_hash_table_lookup(ws_guarded_ports, GUINT_TO_POINTER(pinfo->match_uint)) : NULL;
     ws_conv_t *st;
+    guint32 seq = 0;
+    gboolean have_seq;
 
     if (!proto_is_protocol_enabled(find_protocol_by_id(proto_ws)))
         return ws_call_below(owner, tvb, pinfo, tree, data);
     st = ws_conv_get(pinfo, TRUE);
+    have_seq = ws_tcp_seq(pinfo, data, &seq);
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
         if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
             st->port_choice = WS_PORT_OWNER;
-        } else if (!st->gave_up && ws_heur_feed(tvb, pinfo, st) == WSC_SEG_ACCEPT) {
+        } else if (!st->gave_up && ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
             st->port_choice = WS_PORT_WS;
             conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
         } else if (++st->port_tries >= WS_GUARD_MAX_TRIES) {
@@ -1533,12 +2008,24 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                 st->port0 = http->server_port;
             }
         }
+        if (!PINFO_FD_VISITED(pinfo)) {
+            /* The heuristic may have seen the HTTP request, under directions that may
+             * have just changed: the byte streams are followed from here on. */
+            int i;
+            for (i = 0; i < 2; i++) {
+                st->d[i].seq_known = FALSE;
+                st->d[i].track_known = FALSE;
+                st->d[i].hunting = FALSE;
+                st->masked[i] = -1;
+                ws_carry_drop(&st->d[i]);
+            }
+        }
         if (!PINFO_FD_VISITED(pinfo) && !proto_is_frame_protocol(pinfo->layers, "tls"))
             /* Later segments come straight to us rather than through HTTP's upgrade
              * table and our router (inside TLS, TLS keeps the TCP conversation). */
             conversation_set_dissector_from_frame_number(conv, pinfo->num + 1, ws_handle);
     }
-    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE);
+    return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, FALSE, 0);
 }
 
 /*
@@ -1561,19 +2048,21 @@ static int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tr
  * decoded (without reassembly, which TCP did not do for them), those before the
  * first frame boundary of their direction are shown as one labelled item.
  */
-static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     ws_conv_t *st = ws_conv_get(pinfo, TRUE);
     ws_pkt_t *pkt;
     int dir;
+    guint32 seq = 0;
+    gboolean have_seq = ws_tcp_seq(pinfo, data, &seq);
 
     if (!st->claimed || pinfo->num >= st->claim_frame)
-        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE);
+        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
 
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
     dir = ws_direction(st, pinfo);
     if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && st->boundary[dir] && pinfo->num >= st->boundary[dir])
-        return dissect_ws_stream(tvb, pinfo, tree, st, FALSE);
+        return dissect_ws_stream(tvb, pinfo, tree, st, FALSE, FALSE, 0);
     if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
         proto_item *ti;
         proto_tree *ws_tree;
@@ -1586,7 +2075,9 @@ static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
         proto_tree_add_item(ws_tree, hf_ws_before_boundary, tvb, 0, -1, ENC_NA);
         return (int)tvb_captured_length(tvb);
     }
-    return 0;
+    /* A segment of the conversation that the first pass did not see (another dissector
+     * had it): it stays ours, undecoded, rather than going to that dissector again. */
+    return ws_show_unsynced(tvb, pinfo, tree, "Not decoded: another dissector had these bytes on the first pass");
 }
 
 void proto_register_ws(void)
@@ -1671,6 +2162,10 @@ void proto_register_ws(void)
         { &hf_ws_before_boundary, { "Continuation of a frame that began before the capture", "ws.before_boundary",
             FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of this direction before the first frame boundary the heuristic found", HFILL } },
+        { &hf_ws_undecoded, { "Not decoded", "ws.undecoded", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Bytes of a WebSocket conversation that are not decoded as frames: after a gap in the TCP stream "
+            "before the next frame boundary, retransmitted bytes, or bytes another dissector had on the first pass",
+            HFILL } },
         { &hf_ws_heur_claim_frame, { "Conversation accepted in", "ws.heur.claim_frame", FT_FRAMENUM, BASE_NONE,
             NULL, 0x0, "Frame whose evidence made the heuristic decode the whole TCP conversation", HFILL } },
     };
@@ -1714,6 +2209,11 @@ void proto_register_ws(void)
             "Message larger than the maximum message size", EXPFILL } },
         { &ei_ws_close_unanswered, { "ws.close.unanswered", PI_SEQUENCE, PI_NOTE,
             "Close frame not answered in the capture", EXPFILL } },
+        { &ei_ws_stream_gap, { "ws.stream.gap", PI_SEQUENCE, PI_WARN,
+            "Bytes of this direction are missing before this segment: the message in progress and the "
+            "compression history end here", EXPFILL } },
+        { &ei_ws_message_lost, { "ws.message.incomplete", PI_SEQUENCE, PI_WARN,
+            "Message not complete: bytes of the TCP stream are missing inside it", EXPFILL } },
         { &ei_ws_compressed, { "ws.compressed", PI_UNDECODED, PI_NOTE,
             "Compressed payload (RSV1, permessage-deflate): shown as sent", EXPFILL } },
     };

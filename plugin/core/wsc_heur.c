@@ -224,6 +224,11 @@ static void dir_reset(wsc_heur_dir *d)
     d->in_message = -1;
 }
 
+void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir)
+{
+    dir_reset(&c->dir[dir & 1]);
+}
+
 static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
 {
     int s = c->dir[0].score + c->dir[1].score;

@@ -125,6 +125,10 @@ typedef struct wsc_heur_seg {
 
 void wsc_heur_conv_init(wsc_heur_conv *c);
 
+/* Forgets what direction dir has shown (bytes of it went missing: its frames cannot be
+ * followed across them). */
+void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir);
+
 /*
  * Feeds the next segment of direction dir (0 or 1). exact: the segment's bytes are
  * all there (not cut by the snapshot length). accept_score: points at which the
