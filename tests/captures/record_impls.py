@@ -572,8 +572,8 @@ def plan_extra(plan, client):
     if "burst" in kinds:
         out.append("a burst of 12 small messages sent without waiting")
     if "frag" in kinds:
-        out.append("4 fragmented messages (UTF-8 text cut inside characters in 3 frames, binary 126+0+1, "
-                   "text in 5 frames of 1000, binary 40000+30000)")
+        out.append("4 fragmented messages (UTF-8 text of 1360 B in frames of 454+452+454 B, the second cut "
+                   "inside a 4-byte character; binary 126+0+1; text in 5 frames of 1000; binary 40000+30000)")
     close = [st for st in plan["steps"] if st["t"] == "close"]
     if close and close[0]["code"] is not None:
         out.append(f"close {close[0]['code']} `{close[0]['reason']}`")
@@ -679,14 +679,18 @@ def readme_section(results):
          "Each recording is one TCP connection to 127.0.0.1:PORT in a network namespace of its own "
          "(`unshare -n`); MTU 1500 means `ip link set lo mtu 1500` and `ethtool -K lo tso off gso off gro off` "
          "(TCP segments of at most 1448 bytes, as on Ethernet), MTU 65536 the loopback default. "
-         "`NAME-nohs.pcapng` starts at the packet after the 101 response (`editcap -r`). The truth is "
+         "`NAME-nohs.pcapng` starts at the packet after the 101 response (`editcap -r`). The servers echo every data message. The truth is "
          "the peers' own log of what they sent, checked against the capture parsed by the recorder "
          "(reassembled, inflated) and against Wireshark 4.0's built-in dissector (plugin disabled, "
          "the port decoded as HTTP so that it sees the handshake). Control frames a library sends by "
          "itself (pongs, close replies) are in the truth as they are on the wire. "
          "`split` is tests/captures/impls/raw_peer.py: a real Upgrade handshake on a bare socket, "
          "TCP_NODELAY, every frame's header and payload in separate TCP segments (20 ms apart; checked "
-         "on every frame), masked from the client with a fresh key per frame, unmasked from the server.",
+         "on every frame), masked from the client with a fresh key per frame, unmasked from the server. In the `sio` recordings the WebSocket messages are engine.io packets "
+         '(`0{...}` open, `40` connect, `42["m",...]` events, a binary event as a text packet with a '
+         "placeholder followed by a binary message, `41` disconnect); the plan's payloads are inside them. "
+         "Firefox gets its page and the plan over HTTP from 127.0.0.1:47200 (not captured) and POSTs its log "
+         "there.",
          ""]
     for r in results:
         st = r["stats"]
@@ -730,8 +734,20 @@ def main():
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--work", help="keep intermediate files here")
+    ap.add_argument("--readme", action="store_true",
+                    help="only write WORK/README-section.md again from WORK/summary.json")
     ap.add_argument("--inner", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.readme:
+        with open(os.path.join(args.work, "summary.json")) as f:
+            results = json.load(f)
+        order = [sc[0] for sc in SCENARIOS]
+        for r in results:
+            sc = scenario(r["name"])
+            r["plan_extra"] = plan_extra(build_plan(sc[0], sc[1], sc[3], sc[6], sc[7]), sc[1])
+        with open(os.path.join(args.work, "README-section.md"), "w") as f:
+            f.write(readme_section(sorted(results, key=lambda r: order.index(r["name"]))))
+        return
     if args.inner:
         inner(args)
         return
