@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -44,7 +45,9 @@ def conv_of(ip):
 
 
 def _hex(p, n):
-    return b"" if n == 0 and p in ("<MISSING>", "") else bytes.fromhex(p)
+    # A zero-length bytes field prints as <MISSING> (or not at all); so does the payload of
+    # a frame cut short before its first payload byte.
+    return b"" if p in ("<MISSING>", "") else bytes.fromhex(p)
 
 
 def presented(rows):
@@ -77,19 +80,34 @@ def presented(rows):
             dec = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
             mlen = [int(x) for x in mlens.split(SEP)] if mlens else []
             mpay = mpays.split(SEP) if mpays else []
-            if not (len(ops) == len(fin) == len(pay) == len(plen) == len(rsv)) or len(mop) != len(dec) or \
-                    not (sum(dec) == len(mlen) == len(mpay)):
-                raise ValueError("field counts do not line up")
+            # An empty bytes field can be left out of the list altogether: put it back.
+            if len(pay) != len(plen) and len(pay) == sum(1 for n in plen if n):
+                it = iter(pay)
+                pay = [next(it) if n else "" for n in plen]
+            if len(mpay) != len(mlen) and len(mpay) == sum(1 for n in mlen if n):
+                it = iter(mpay)
+                mpay = [next(it) if n else "" for n in mlen]
+            if not (len(ops) == len(fin) == len(pay) == len(plen) == len(rsv)):
+                # A frame cut short after its first bytes can lack some fields: keep the
+                # frames that have them all (the last one is the short one).
+                n = min(len(ops), len(fin), len(pay), len(plen), len(rsv))
+                problems.append("packet %d (conv %d %s): per-frame field counts differ (%d opcodes, %d fin, %d rsv, "
+                                "%d lengths, %d payloads): last %d frame(s) not checked" % (
+                                    num, conv, d, len(ops), len(fin), len(rsv), len(plen), len(pay), len(ops) - n))
+                ops, fin, pay, plen, rsv = ops[:n], fin[:n], pay[:n], plen[:n], rsv[:n]
+            if len(mop) != len(dec) or not (sum(dec) == len(mlen) == len(mpay)):
+                raise ValueError("ws.message field counts do not line up")
             msgs = []
             for o, ok in zip(mop, dec):
                 msgs.append((o, _hex(mpay.pop(0), mlen.pop(0)) if ok else None))
             for o, f, p, n, r in zip(ops, fin, pay, plen, rsv):
                 if o >= 8 or (o in (1, 2) and f and not r & 4):
-                    out[(conv, d)].append((num, o, _hex(p, n)))
+                    b = _hex(p, n)
+                    out[(conv, d)].append((num, o, b, "truncated" if len(b) != n else ""))
                 elif f and msgs:
                     o2, body = msgs.pop(0)
                     if body is not None:
-                        out[(conv, d)].append((num, o2, body))
+                        out[(conv, d)].append((num, o2, body, ""))
             if msgs:
                 problems.append("packet %d: %d ws.message trees left over after the frames" % (num, len(msgs)))
         except ValueError as e:
@@ -171,7 +189,7 @@ def compare(truth, pres, streams, label=""):
     convs = {c["i"]: c for c in truth["conversations"]}
     for key in pres:
         if key[0] not in convs:
-            for num, op, body in pres[key]:
+            for num, op, body, _ in pres[key]:
                 wrong.append({"conv": key[0], "dir": key[1], "pkt": num, "stream": streams.get(key[0]),
                               "reason": "message in a conversation that the generator did not make"})
     for i, c in convs.items():
@@ -188,22 +206,24 @@ def compare(truth, pres, streams, label=""):
             ptr = 0
             # Presented messages of one packet may come in any order among themselves.
             groups = []
-            for num, op, body in got:
+            for num, op, body, note in got:
                 if groups and groups[-1][0] == num:
-                    groups[-1][1].append((op, body))
+                    groups[-1][1].append((op, body, note))
                 else:
-                    groups.append((num, [(op, body)]))
+                    groups.append((num, [(op, body, note)]))
             for num, items in groups:
-                items = [(op, body, hashlib.sha256(body).hexdigest()) for op, body in items]
+                items = [(op, body, hashlib.sha256(body).hexdigest(), note) for op, body, note in items]
                 while items:
                     best = None
-                    for k, (op, body, h) in enumerate(items):
+                    for k, (op, body, h, note) in enumerate(items):
+                        if note == "truncated":
+                            continue  # part of a frame's payload never matches a message
                         cand = [j for j in index.get((op, h), []) if j >= ptr and j not in matched]
                         if cand and (best is None or cand[0] < best[1]):
                             best = (k, cand[0])
                     if best is None:
-                        for op, body, h in items:
-                            wrong.append(explain(c, d, dd, num, op, body, h, index, ptr, streams.get(i), label))
+                        for op, body, h, note in items:
+                            wrong.append(explain(c, d, dd, num, op, body, h, index, ptr, streams.get(i), label, note))
                         break
                     k, j = best
                     matched[j] = num
@@ -237,10 +257,42 @@ def compare(truth, pres, streams, label=""):
             "recoverable": rec, "recovered": cats["all"][1], "sent": cats["all"][3]}
 
 
-def explain(c, d, dd, num, op, body, h, index, ptr, stream, label):
+TAG = re.compile(rb"#(\d+)/(c2s|s2c)/(\d+) ")
+
+
+def explain(c, d, dd, num, op, body, h, index, ptr, stream, label, note=""):
     msgs = dd["messages"]
     same = index.get((op, h), [])
+    kind = "garbage-data"
+    if op not in (1, 2, 8, 9, 10):
+        kind = "garbage-reserved-opcode"
+    elif op >= 8:
+        kind = "garbage-control"
+    elif not body:
+        kind = "empty-data"
+    else:
+        t = TAG.match(body)
+        if t and int(t.group(1)) == c["i"] and t.group(2).decode() == d:
+            # Data messages begin with their tag: which message this was meant to be.
+            k = int(t.group(3))
+            data = [m for m in msgs if m["opcode"] < 8]
+            if k < len(data):
+                m = data[k]
+                kind = "msg-wrong-%s%s%s" % ("length" if m["len"] != len(body) else "bytes",
+                                             "-compressed" if m.get("compressed") else "",
+                                             "-fragmented" if m.get("fragmented") else "")
+    if kind == "garbage-data":
+        near = [j for j in range(ptr, min(ptr + 4, len(msgs))) if msgs[j]["opcode"] == op and
+                msgs[j]["len"] == len(body)]
+        if near:
+            m = msgs[near[0]]
+            kind = "msg-wrong-bytes%s%s" % ("-compressed" if m.get("compressed") else "",
+                                            "-fragmented" if m.get("fragmented") else "")
+    if note == "truncated":
+        # ws.payload shorter than ws.payload_length: a frame shown with part of its payload.
+        kind = "truncated-frame"
     if same:
+        kind = "repeated"
         reason = "repeats message #%s already passed (next expected #%d)" % (same, ptr)
     else:
         other = [j for j, m in enumerate(msgs) if m["sha256"] == h]
@@ -249,12 +301,14 @@ def explain(c, d, dd, num, op, body, h, index, ptr, stream, label):
         else:
             same_len = [j for j, m in enumerate(msgs) if m["len"] == len(body) and m["opcode"] == op]
             reason = "not a message this side sent"
+            if note == "truncated":
+                reason = "ws.payload shorter than ws.payload_length (a frame shown with part of its payload)"
             if same_len:
                 reason += "; same opcode and length as #%s" % same_len[:5]
             nxt = msgs[ptr] if ptr < len(msgs) else None
             if nxt:
                 reason += "; next expected: %s" % describe_msg(nxt)
-    return {"conv": c["i"], "dir": d, "stream": stream, "pkt": num, "op": op, "len": len(body),
+    return {"kind": kind, "conv": c["i"], "dir": d, "stream": stream, "pkt": num, "op": op, "len": len(body),
             "head": body[:24].hex(), "reason": reason, "dirinfo": describe_dir(dd), "label": label,
             "port": c["sport"], "http": c["http"]}
 
@@ -263,7 +317,7 @@ def wrong_class(w):
     op = w.get("op")
     if op is None:
         return "unparsed"
-    kind = "reserved-opcode" if op not in (1, 2, 8, 9, 10) else ("control" if op >= 8 else "data")
+    kind = w.get("kind", "?")
     info = w.get("dirinfo", "")
     where = "no-cut" if "(none)" in info else "after-cut"
     if "lost=" in info:
@@ -327,6 +381,8 @@ def report(res, out=sys.stdout, max_missed=100):
     for m in res["missed"][:max_missed]:
         p("MISSED [%s] conv %d tcp.stream %s %s %s | %s | %s" % (res["label"], m["conv"], m["stream"], m["dir"],
                                                                 m["msg"], m["dirinfo"], m["context"]))
+    for pr in res.get("problems", [])[:20]:
+        p("NOTE [%s] %s" % (res["label"], pr))
     if len(res["missed"]) > max_missed:
         p("... %d more missed messages (--max-missed)" % (len(res["missed"]) - max_missed))
 
@@ -339,8 +395,9 @@ def run_pcap(ts, pcap, truth, two_pass, label=""):
     res = compare(truth, pres, streams, label)
     res["problems"] = problems
     for pr in problems:
-        res["wrong"].append({"conv": -1, "dir": "?", "stream": None, "pkt": None, "reason": "unparsed: " + pr,
-                             "label": label})
+        if "ws.message field counts" in pr or "non-hexadecimal" in pr:
+            res["wrong"].append({"conv": -1, "dir": "?", "stream": None, "pkt": None, "reason": "unparsed: " + pr,
+                                 "label": label})
     return res
 
 
@@ -368,10 +425,10 @@ def save_repros(pcap, truth, res, repro, limit=40):
 
 
 def merge(results, label):
-    tot = {"label": label, "wrong": [], "missed": [], "extra": [], "cats": {}, "recoverable": 0, "recovered": 0,
-           "sent": 0}
+    tot = {"label": label, "wrong": [], "missed": [], "extra": [], "problems": [], "cats": {}, "recoverable": 0,
+           "recovered": 0, "sent": 0}
     for r in results:
-        for k in ("wrong", "missed", "extra"):
+        for k in ("wrong", "missed", "extra", "problems"):
             tot[k] += r[k]
         for k in ("recoverable", "recovered", "sent"):
             tot[k] += r[k]
