@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A WebSocket peer on a bare socket that writes every frame as two TCP
 segments: send(header), a short sleep, send(payload) (TCP_NODELAY).  For
-record_impls.py.
+record_impls.py.  The one exception: the client sends a "burst" step corked
+(TCP_CORK), whole frames back to back, so that they share segments.
 
     raw_peer.py client PORT PLAN LOG
     raw_peer.py server PORT PLAN LOG
@@ -42,10 +43,7 @@ class Conn:
 
     def read(self, n):
         while len(self.buf) < n:
-            # ACK at once (quick ACK mode is left by the kernel on its own): with
-            # delayed ACKs the sender's tail loss probe retransmits a small
-            # segment, a TCP anomaly the recorder rejects
-            self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            self.quickack()
             chunk = self.s.recv(65536)
             if not chunk:
                 fail("connection closed early")
@@ -63,7 +61,7 @@ class Conn:
         out, self.buf = self.buf[:i], self.buf[i:]
         return out
 
-    def send_frame(self, opcode, payload, fin=True):
+    def send_frame(self, opcode, payload, fin=True, whole=False):
         n = len(payload)
         head = bytes([(0x80 if fin else 0) | opcode])
         mbit = 0x80 if self.mask else 0
@@ -77,11 +75,20 @@ class Conn:
             key = os.urandom(4)
             head += key
             payload = bytes(b ^ key[i & 3] for i, b in enumerate(payload))
+        if whole:
+            self.s.sendall(head + payload)
+            return
         self.s.sendall(head)
         if payload:
             time.sleep(GAP)
             self.s.sendall(payload)
         time.sleep(GAP)
+
+    def quickack(self):
+        # ACK at once (the kernel leaves quick ACK mode on its own): with
+        # delayed ACKs the other side's tail loss probe retransmits its last
+        # segment, a TCP anomaly the recorder rejects
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
     def read_frame(self):
         b0, b1 = self.read(2)
@@ -130,11 +137,19 @@ def client(port, plan, log):
         fail("server accepted an extension nobody offered")
     for step in plan["steps"]:
         t = step["t"]
-        if t in ("msg", "burst"):
-            for m in ([step] if t == "msg" else step["msgs"]):
+        if t == "msg":
+            data = bytes.fromhex(step["hex"])
+            c.send_frame(step["opcode"], data)
+            log.add("data", step["opcode"], data)
+        elif t == "burst":
+            # the exception: a burst goes out corked, whole frames back to back, so
+            # that many share a segment
+            c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            for m in step["msgs"]:
                 data = bytes.fromhex(m["hex"])
-                c.send_frame(m["opcode"], data)
+                c.send_frame(m["opcode"], data, whole=True)
                 log.add("data", m["opcode"], data)
+            c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
         elif t == "frag":
             pieces = [bytes.fromhex(p) for p in step["pieces"]]
             for i, p in enumerate(pieces):
