@@ -64,6 +64,7 @@ static int hf_ws_heur_score = -1;
 static int hf_ws_heur_claim_frame = -1;
 static int hf_ws_before_boundary = -1;
 static int hf_ws_undecoded = -1;
+static int hf_ws_payload_piece = -1;
 static int hf_ws_message = -1;
 static int hf_ws_message_opcode = -1;
 static int hf_ws_message_length = -1;
@@ -288,6 +289,7 @@ typedef struct {
     guint32 fed_num;     /* the segment last fed to the heuristic (packet, tvb_raw_offset()) */
     guint32 fed_raw;
     int fed_verdict;
+    gboolean guard_watched; /* the port guard saw every segment the port's dissector had */
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
     guint8 port_tries;   /* segments seen on a guarded port before deciding */
     gboolean claimed;
@@ -372,6 +374,7 @@ typedef struct {
     guint32 cont_hdr;    /* of which the end of its header */
     guint8 pre;          /* WS_PRE_* */
     guint8 unsynced;     /* WS_UNSYNCED_*: why the segment is not decoded as frames */
+    guint32 old_len;     /* bytes at its start that an earlier segment already had (not decoded again) */
     guint32 gap;         /* bytes of this direction missing just before this segment */
 } ws_pkt_t;
 
@@ -1028,7 +1031,7 @@ static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinf
         expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
     if (!m)
         return FALSE;
-    if (rec->completes && m->nframes == 1 && !m->compressed && m->status == WS_MSG_OK) {
+    if (rec->completes && m->nframes == 1 && !m->compressed && m->status == WS_MSG_OK && !m->data) {
         /* One plain frame (it interrupted a fragmented message): a message by itself. */
         ws_show_lone(ptvb, pinfo, tree, ws_tree, tvb_reported_length(ptvb), m->opcode, ctx);
         return TRUE;
@@ -1267,6 +1270,12 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
     if (ctx)
         ctx->ptvb_nul = hdr.masked;
+    if (!whole || visible < hdr.payload_len) {
+        /* Only a piece of the payload is here: it is no message, and no text (the rest
+         * follows in later segments, or was not captured). */
+        proto_tree_add_item(ws_tree, hf_ws_payload_piece, ptvb, 0, visible, ENC_NA);
+        return captured;
+    }
     pi = proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, visible, ENC_NA);
     if (hdr.opcode == WSC_OP_TEXT || (hdr.rsv & 0x4u))
         /* Text shows as ws.text, compressed bytes as the decompressed message: the bytes
@@ -1466,7 +1475,7 @@ static guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     if (h && !np)
         return pkt->cont_len;
     ptvb = ws_unmasked_tvb(tvb, pinfo, h, np, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
-    proto_tree_add_item(ws_tree, hf_ws_payload, ptvb, 0, np, ENC_NA);
+    proto_tree_add_item(ws_tree, hf_ws_payload_piece, ptvb, 0, np, ENC_NA);
     if (rec && rec->msg && rec->completes && rec->msg->data) {
         /* The whole frame, gathered over its segments, is what the message shows. */
         const ws_msg_t *m = rec->msg;
@@ -1500,7 +1509,7 @@ static int ws_show_unsynced(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 }
 
 /* Where a segment stands in its direction's TCP stream (first pass). */
-enum { WS_SEQ_NEXT = 0, WS_SEQ_GAP, WS_SEQ_OLD };
+enum { WS_SEQ_NEXT = 0, WS_SEQ_GAP, WS_SEQ_OLD, WS_SEQ_OVERLAP };
 
 /*
  * First pass: checks that the segment's bytes follow the last ones handed to us in
@@ -1524,9 +1533,11 @@ static int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_s
         } else if (delta < 0) {
             if ((gint32)(seq + len - d->next_seq) <= 0)
                 return WS_SEQ_OLD;
-            /* Old bytes and new ones: which of the old ones the receiver kept is not known. */
-            *gap = 1;
-            r = WS_SEQ_GAP;
+            /* Old bytes, then new ones: the receiver kept the old ones it had (the first
+             * copy, which we decoded); *gap says how many to skip. */
+            *gap = (guint32)-delta;
+            d->next_seq = seq + len;
+            return WS_SEQ_OVERLAP;
         }
     }
     d->seq_known = TRUE;
@@ -1599,22 +1610,27 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
     ws_dir_t *d = &st->d[dir];
     guint32 gap;
     int where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    tvbuff_t *whole_tvb = tvb;
     ws_pkt_t *pkt;
 
     if (where == WS_SEQ_OLD) {
         pkt = ws_pkt_get(pinfo, tvb, TRUE);
         pkt->unsynced = WS_UNSYNCED_OLD;
-        /* Whether the receiver kept these bytes or the earlier ones is not known. */
-        ws_dir_break(d);
         return FALSE;
     }
-    if (where == WS_SEQ_GAP) {
+    if (where == WS_SEQ_OVERLAP) {
+        /* The new bytes after the old ones go on where the stream stood. */
         pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt->old_len = gap;
+        tvb = tvb_new_subset_remaining(tvb, (gint)gap);
+    }
+    if (where == WS_SEQ_GAP) {
+        pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
         pkt->gap = gap;
         ws_start_hunting(st, dir, WS_RESYNC_SCORE);
     }
     if (d->hunting) {
-        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
         if (!ws_hunt(tvb, st, dir, pkt)) {
             pkt->unsynced = WS_UNSYNCED_HUNTING;
             return FALSE;
@@ -1627,7 +1643,7 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         ws_frame_rec_t *rec;
         gint64 used;
 
-        pkt = ws_pkt_get(pinfo, tvb, TRUE);
+        pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
         ws_carry_describe(&d->carry, pkt);
         if (d->carry.hdr_have >= 2 && d->carry.hdr_have >= wsc_frame_header_len(d->carry.hdr[0], d->carry.hdr[1]))
             memcpy(pkt->cont.key, d->carry.h.mask_key, 4);
@@ -1700,8 +1716,17 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
                                "%u bytes of this direction are missing before this segment (not captured, or decoded "
                                "by another dissector): the message in progress and the compression history end here",
                                pkt->gap);
-    if (pkt && pkt->cont_len)
-        offset = ws_dissect_continued(tvb, pinfo, tree, pkt, &ctx);
+    if (pkt && pkt->old_len) {
+        /* Old bytes retransmitted with new ones: the new ones are decoded. */
+        tvbuff_t *old = tvb_new_subset_length(tvb, 0, (gint)MIN(pkt->old_len, len));
+        ws_show_unsynced(old, pinfo, tree, "Bytes already seen in an earlier segment (retransmission), not decoded again");
+        col_clear(pinfo->cinfo, COL_INFO);
+        offset = MIN(pkt->old_len, len);
+    }
+    if (pkt && pkt->cont_len) {
+        tvbuff_t *cont = offset ? tvb_new_subset_remaining(tvb, (gint)offset) : tvb;
+        offset += ws_dissect_continued(cont, pinfo, tree, pkt, &ctx);
+    }
 
     if (offset < len) {
         tvbuff_t *rest = offset ? tvb_new_subset_remaining(tvb, offset) : tvb;
@@ -1709,9 +1734,14 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
                          &ctx);
         if (offset && pinfo->desegment_len)
             pinfo->desegment_offset += offset;
-        if (!PINFO_FD_VISITED(pinfo) && reassemble && have_seq && pinfo->desegment_len)
-            /* TCP hands the bytes from here on back to us, reassembled. */
-            st->d[ctx.dir].next_seq = seq + (guint32)pinfo->desegment_offset;
+        if (!PINFO_FD_VISITED(pinfo) && reassemble && pinfo->desegment_len) {
+            /* TCP hands the bytes from here on back to us, reassembled (without the
+             * sequence number, as from HTTP's upgrade, where they start is learnt then). */
+            if (have_seq)
+                st->d[ctx.dir].next_seq = seq + (guint32)pinfo->desegment_offset;
+            else
+                st->d[ctx.dir].seq_known = FALSE;
+        }
     }
     return (int)tvb_captured_length(tvb);
 }
@@ -1743,6 +1773,14 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     if (where == WS_SEQ_OLD)
         return WSC_SEG_REJECT;
+    if (where == WS_SEQ_OVERLAP) {
+        /* Rare before a decision: start this direction afresh with the next segment. */
+        wsc_heur_conv_reset_dir(&st->heur, dir);
+        st->run_start[dir] = 0;
+        ws_carry_drop(d);
+        ws_dir_break(d);
+        return WSC_SEG_REJECT;
+    }
     if (where == WS_SEQ_GAP) {
         /* The frames of this direction cannot be followed across missing bytes. */
         wsc_heur_conv_reset_dir(&st->heur, dir);
@@ -1924,7 +1962,16 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             st->port_choice = WS_PORT_OWNER;
         }
     }
-    return ws_call_below(st->claimed ? ws_handle : owner, tvb, pinfo, tree, data);
+    if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_OWNER && !st->claimed) {
+        /* Where the byte streams stand, should the owner hand the connection over
+         * (HTTP's Upgrade). A segment fed above is not counted twice. */
+        guint32 gap;
+        ws_seq_observe(st, ws_direction(st, pinfo), tvb, have_seq, seq, &gap);
+        st->guard_watched = TRUE;
+    }
+    /* An upgraded conversation reaches us through HTTP and, after the 101, as TCP's
+     * conversation dissector: what comes here is HTTP's. */
+    return ws_call_below(st->claimed && !st->upgraded ? ws_handle : owner, tvb, pinfo, tree, data);
 }
 
 /* Is the protocol of this handle one of those whose ports we guard? */
@@ -2002,22 +2049,33 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                                 strstr(st->extensions, "deflate-frame") != NULL;
             if (http->startframe)
                 st->claim_frame = http->startframe;
-            if (http->server_port) {
-                /* Direction 0 is the server's. */
+            if (http->server_port && (st->port0 != http->server_port ||
+                                      !addresses_equal(&st->addr0, &http->server_addr))) {
+                /* Direction 0 is the server's. Where the byte streams stand (the port
+                 * guard saw the handshake) goes with the direction. */
+                guint32 next = st->d[0].next_seq;
+                gboolean known = st->d[0].seq_known;
+                st->d[0].next_seq = st->d[1].next_seq;
+                st->d[0].seq_known = st->d[1].seq_known;
+                st->d[1].next_seq = next;
+                st->d[1].seq_known = known;
                 copy_address_wmem(wmem_file_scope(), &st->addr0, &http->server_addr);
                 st->port0 = http->server_port;
             }
         }
         if (!PINFO_FD_VISITED(pinfo)) {
-            /* The heuristic may have seen the HTTP request, under directions that may
-             * have just changed: the byte streams are followed from here on. */
+            /* Whatever the heuristic made of the HTTP request is forgotten; where the byte
+             * streams stand is known only if the port guard saw all of the handshake. */
             int i;
             for (i = 0; i < 2; i++) {
-                st->d[i].seq_known = FALSE;
+                if (!st->guard_watched)
+                    st->d[i].seq_known = FALSE;
                 st->d[i].track_known = FALSE;
                 st->d[i].hunting = FALSE;
                 st->masked[i] = -1;
                 ws_carry_drop(&st->d[i]);
+                ws_dir_break(&st->d[i]);
+                st->d[i].hist_lost = FALSE;
             }
         }
         if (!PINFO_FD_VISITED(pinfo) && !proto_is_frame_protocol(pinfo->layers, "tls"))
@@ -2162,6 +2220,10 @@ void proto_register_ws(void)
         { &hf_ws_before_boundary, { "Continuation of a frame that began before the capture", "ws.before_boundary",
             FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of this direction before the first frame boundary the heuristic found", HFILL } },
+        { &hf_ws_payload_piece, { "Payload piece", "ws.payload_piece", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Unmasked payload bytes of a frame that is not whole in this segment (it continues in later segments "
+            "that were not reassembled, or was cut by the capture): ws.continued.offset says where they go",
+            HFILL } },
         { &hf_ws_undecoded, { "Not decoded", "ws.undecoded", FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of a WebSocket conversation that are not decoded as frames: after a gap in the TCP stream "
             "before the next frame boundary, retransmitted bytes, or bytes another dissector had on the first pass",

@@ -18,24 +18,30 @@ def load_truth(name):
 def recover(tshark, capture, server_port, extra=()):
     """Returns {"c2s": [(opcode, bytes)], "s2c": [...]} from ws.opcode / ws.payload, frames in
     packet order; pieces of an oversized frame are appended to the frame they continue."""
-    rows = tshark.fields(capture, ["tcp.srcport", "ws.opcode", "ws.payload_length", "ws.payload", "ws.continued.offset"],
-                         extra=extra, occurrence_sep=SEP)
+    rows = tshark.fields(capture, ["tcp.srcport", "ws.opcode", "ws.payload_length", "ws.payload", "ws.continued.offset",
+                                   "ws.payload_piece"], extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
-    for srcport, opcodes, lengths, payloads, continued in rows:
+    for srcport, opcodes, lengths, payloads, continued, pieces in rows:
         if not opcodes and not continued:
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
         ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
         lens = [int(n) for n in lengths.split(SEP)] if lengths else []
         pays = payloads.split(SEP) if payloads else []
+        # Pieces of frames that are not whole in one packet: first the one that continues
+        # an earlier frame, last the start of a frame that goes on in later packets.
+        parts = [b"" if p == "<MISSING>" else bytes.fromhex(p) for p in pieces.split(SEP)] if pieces else []
         if continued:
-            piece = bytes.fromhex(pays.pop(0))
             op, data = out[d][-1]
-            out[d][-1] = (op, data + piece)
-        assert len(ops) == len(lens) == len(pays), (srcport, opcodes, lengths)
-        for op, n, p in zip(ops, lens, pays):
-            # A zero-length bytes field prints as <MISSING>.
-            data = b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
+            out[d][-1] = (op, data + parts.pop(0))
+        assert len(ops) == len(lens) == len(pays) + len(parts), (srcport, opcodes, lengths)
+        for i, (op, n) in enumerate(zip(ops, lens)):
+            if i < len(pays):
+                # A zero-length bytes field prints as <MISSING>.
+                p = pays[i]
+                data = b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
+            else:
+                data = parts.pop(0)
             out[d].append((op, data))
     return out
 
@@ -86,18 +92,18 @@ def recover_messages(tshark, capture, server_port, extra=()):
     frames from their own payload. Fragments, frames of unfinished messages and
     messages that could not be decompressed (ws.message.decoded false) give nothing."""
     fields = ["tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload",
-              "ws.message.opcode", "ws.payload_length", "ws.message.decoded", "ws.rsv"]
+              "ws.message.opcode", "ws.payload_length", "ws.message.decoded", "ws.rsv", "ws.continued.frame"]
     rows = tshark.fields(capture, fields, extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
-    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs in rows:
-        if not opcodes:
+    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont in rows:
+        if not opcodes and not (cont and mops):
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
-        ops = [int(o) for o in opcodes.split(SEP)]
-        fin = [f in ("1", "True") for f in fins.split(SEP)]
-        pays = payloads.split(SEP)
-        plen = [int(x) for x in plens.split(SEP)]
-        rsv = [int(x, 0) for x in rsvs.split(SEP)]
+        ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
+        fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
+        pays = payloads.split(SEP) if payloads else []
+        plen = [int(x) for x in plens.split(SEP)] if plens else []
+        rsv = [int(x, 0) for x in rsvs.split(SEP)] if rsvs else []
         mops_l = [int(x) for x in mops.split(SEP)] if mops else []
         dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
         mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
@@ -106,6 +112,13 @@ def recover_messages(tshark, capture, server_port, extra=()):
         msgs = []
         for mop, ok in zip(mops_l, dec_l):
             msgs.append((mop, (mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
+        wanted = sum(1 for op, f, r in zip(ops, fin, rsv) if f and not (op >= 8 or (op in (1, 2) and not r & 4)))
+        if cont and len(msgs) > wanted:
+            # A frame gathered over several packets completes here, before this packet's own frames.
+            mop, body = msgs.pop(0)
+            if body is not None:
+                mlen, mpay = body
+                out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
         for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
             if op >= 8 or (op in (1, 2) and f and not r & 4):
                 out[d].append((op, b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)))
