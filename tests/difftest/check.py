@@ -195,7 +195,6 @@ def compare(truth, pres, streams, label=""):
     for i, c in convs.items():
         for d, dd in c["dirs"].items():
             msgs = dd["messages"]
-            keys = []
             index = defaultdict(list)
             for j, m in enumerate(msgs):
                 index[(m["opcode"], m["sha256"])].append(j)
@@ -291,9 +290,14 @@ def explain(c, d, dd, num, op, body, h, index, ptr, stream, label, note=""):
     if note == "truncated":
         # ws.payload shorter than ws.payload_length: a frame shown with part of its payload.
         kind = "truncated-frame"
-    if same:
+    if same and note != "truncated":
         kind = "repeated"
         reason = "repeats message #%s already passed (next expected #%d)" % (same, ptr)
+    elif note == "truncated":
+        reason = "ws.payload (%d bytes) shorter than ws.payload_length: a frame shown with part of its payload" % len(body)
+        nxt = msgs[ptr] if ptr < len(msgs) else None
+        if nxt:
+            reason += "; next expected: %s" % describe_msg(nxt)
     else:
         other = [j for j, m in enumerate(msgs) if m["sha256"] == h]
         if other:
@@ -301,8 +305,6 @@ def explain(c, d, dd, num, op, body, h, index, ptr, stream, label, note=""):
         else:
             same_len = [j for j, m in enumerate(msgs) if m["len"] == len(body) and m["opcode"] == op]
             reason = "not a message this side sent"
-            if note == "truncated":
-                reason = "ws.payload shorter than ws.payload_length (a frame shown with part of its payload)"
             if same_len:
                 reason += "; same opcode and length as #%s" % same_len[:5]
             nxt = msgs[ptr] if ptr < len(msgs) else None

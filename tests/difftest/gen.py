@@ -223,6 +223,14 @@ def decide(D, data_meta, cut, lost, takeover, http_takeover_known):
     assert left == 0 and len(frames) == len(D.frames)
     msgs = wsref.assemble_messages(frames)
     missing = ([(0, cut)] if cut else []) + lost
+    # Missing bytes that make the DEFLATE window unknown: the cut, and any gap that touches
+    # a frame header (the decoder cannot know what that frame was) or a compressed
+    # message's frame. A gap inside the payload of an uncompressed frame whose header is
+    # there is skipped by its length and leaves the window as it was.
+    comp_frames = [(f.start, f.end) for op, rsv1, fr, p in msgs if rsv1 for f in fr]
+    resets = ([(0, cut)] if cut else []) + [
+        (a, b) for a, b in lost
+        if any(f.start < b and a < f.start + f.hdr_len for f in frames) or overlaps(a, b, comp_frames)]
     data_i = iter(data_meta)
     state = "fast"
     inf = None
@@ -241,7 +249,7 @@ def decide(D, data_meta, cut, lost, takeover, http_takeover_known):
             if compressed:
                 m["clen"] = len(payload)
                 end = fr[-1].end
-                if overlaps(last, end, missing):
+                if overlaps(last, end, resets):
                     state = "track"
                     inf = wsref.Inflater(None)
                 last = end
