@@ -4,7 +4,13 @@
 record.py / record_ext.py use (python3-websockets, node ws), on networks and
 ports unlike theirs.
 
-    /usr/bin/python3 tests/captures/record_impls.py [--out DIR] [--only NAME ...] [--list]
+    /usr/bin/python3 tests/captures/record_impls.py [--out DIR] [--only NAME ...] [--work DIR]
+    /usr/bin/python3 tests/captures/record_impls.py --list
+    /usr/bin/python3 tests/captures/record_impls.py --readme --work DIR
+
+(--work keeps the plans, the peers' logs and summary.json / README-section.md,
+the text of the README.md section; --readme writes that text again.)
+About 5 minutes for all 20, as root.
 
 Writes, per recording, into test-captures/impls/ (or DIR):
   NAME.pcapng        the whole conversation (one TCP connection)
@@ -705,7 +711,7 @@ def readme_section(results):
          "itself (pongs, close replies) are in the truth as they are on the wire. "
          "`split` is tests/captures/impls/raw_peer.py: a real Upgrade handshake on a bare socket, "
          "TCP_NODELAY, every frame's header and payload in separate TCP segments (20 ms apart; checked "
-         "on every frame), masked from the client with a fresh key per frame, unmasked from the server. In the `sio` recordings the WebSocket messages are engine.io packets "
+         "on every frame) except the client's burst, which goes out corked (TCP_CORK), masked from the client with a fresh key per frame, unmasked from the server. In the `sio` recordings the WebSocket messages are engine.io packets "
          '(`0{...}` open, `40` connect, `42["m",...]` events, a binary event as a text packet with a '
          "placeholder followed by a binary message, `41` disconnect); the plan's payloads are inside them. "
          "Firefox gets its page and the plan over HTTP from 127.0.0.1:47200 (not captured) and POSTs its log "
