@@ -62,7 +62,6 @@ tests/captures/impls/node/package-lock.json, installed with `npm ci`).
 """
 
 import argparse
-import hashlib
 import http.server
 import json
 import os
@@ -81,7 +80,7 @@ sys.path.insert(0, HERE)
 import record  # noqa: E402
 import record_ext  # noqa: E402
 from record import die, run, wait_for_line, packet_count, tcp_anomalies  # noqa: E402
-from record_ext import make_json_text, make_blocky_binary, truth_entry, close_payload  # noqa: E402
+from record_ext import make_json_text, make_blocky_binary, truth_entry  # noqa: E402
 
 
 
@@ -704,14 +703,17 @@ def readme_section(results):
          "(`unshare -n`); MTU 1500 means `ip link set lo mtu 1500` and `ethtool -K lo tso off gso off gro off` "
          "(TCP segments of at most 1448 bytes, as on Ethernet), MTU 65536 the loopback default; "
          "tail loss probes off (`net.ipv4.tcp_early_retrans=0`) so that no needless retransmission gets in. "
-         "`NAME-nohs.pcapng` starts at the packet after the 101 response (`editcap -r`). The servers echo every data message. The truth is "
+         "`NAME-nohs.pcapng` starts at the packet after the 101 response (`editcap -r`). "
+         "The servers echo every data message. The truth is "
          "the peers' own log of what they sent, checked against the capture parsed by the recorder "
          "(reassembled, inflated) and against Wireshark 4.0's built-in dissector (plugin disabled, "
          "the port decoded as HTTP so that it sees the handshake). Control frames a library sends by "
          "itself (pongs, close replies) are in the truth as they are on the wire. "
          "`split` is tests/captures/impls/raw_peer.py: a real Upgrade handshake on a bare socket, "
          "TCP_NODELAY, every frame's header and payload in separate TCP segments (20 ms apart; checked "
-         "on every frame) except the client's burst, which goes out corked (TCP_CORK), masked from the client with a fresh key per frame, unmasked from the server. In the `sio` recordings the WebSocket messages are engine.io packets "
+         "on every frame) except the client's burst, which goes out corked (TCP_CORK), masked from "
+         "the client with a fresh key per frame, unmasked from the server. "
+         "In the `sio` recordings the WebSocket messages are engine.io packets "
          '(`0{...}` open, `40` connect, `42["m",...]` events, a binary event as a text packet with a '
          "placeholder followed by a binary message, `41` disconnect); the plan's payloads are inside them. "
          "Firefox gets its page and the plan over HTTP from 127.0.0.1:47200 (not captured) and POSTs its log "
