@@ -811,8 +811,9 @@ def main():
     with open(os.path.join(work, "README-section.md"), "w") as f:
         order = [sc[0] for sc in SCENARIOS]
         f.write(readme_section(sorted(old + results, key=lambda r: order.index(r["name"]))))
-    print(f"record_impls.py: {len(results)} recordings in {args.out}; details in {work}/summary.json, "
-          f"README text in {work}/README-section.md", flush=True)
+    where = (f"details in {work}/summary.json, README text in {work}/README-section.md" if args.work
+             else "--work DIR keeps the details")
+    print(f"record_impls.py: {len(results)} recordings in {args.out}; {where}", flush=True)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 
