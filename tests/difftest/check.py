@@ -176,7 +176,9 @@ def describe_msg(m):
         s += " compressed(clen=%d)" % m.get("clen", -1)
     if m.get("fragmented"):
         s += " fragmented(%d frames)" % len(m["frames"])
-    s += " pkts=%s rec=%s" % (m.get("pkts"), m["rec"])
+    pk = m.get("pkts") or []
+    s += " pkts=%s rec=%s" % (pk if len(pk) <= 12 else "[%s ... %s] (%d packets)" % (
+        ", ".join(map(str, pk[:6])), ", ".join(map(str, pk[-3:])), len(pk)), m["rec"])
     if m.get("why"):
         s += " (%s)" % m["why"]
     return s
@@ -241,9 +243,14 @@ def compare(truth, pres, streams, label=""):
                 if m["rec"] and j not in matched:
                     prev = max([matched[x] for x in matched if x < j], default=None)
                     nxt = min([matched[x] for x in matched if x > j], default=None)
+                    if prev is None and nxt is None:
+                        ctx = "no message of this side was presented"
+                    elif prev is None:
+                        ctx = "no message of this side presented before it (next one in pkt %s)" % nxt
+                    else:
+                        ctx = "previous presented message of this side in pkt %s, next in pkt %s" % (prev, nxt)
                     missed.append({"conv": i, "dir": d, "stream": streams.get(i), "msg": describe_msg(m),
-                                   "dirinfo": describe_dir(dd), "cats": mc,
-                                   "context": "previous matched message in pkt %s, next in pkt %s" % (prev, nxt)})
+                                   "dirinfo": describe_dir(dd), "cats": mc, "context": ctx})
                 if not m["rec"] and j in matched:
                     extra.append({"conv": i, "dir": d, "stream": streams.get(i), "msg": describe_msg(m)})
     for w in wrong:
@@ -294,7 +301,8 @@ def explain(c, d, dd, num, op, body, h, index, ptr, stream, label, note=""):
         kind = "repeated"
         reason = "repeats message #%s already passed (next expected #%d)" % (same, ptr)
     elif note == "truncated":
-        reason = "ws.payload (%d bytes) shorter than ws.payload_length: a frame shown with part of its payload" % len(body)
+        reason = ("ws.payload (%d bytes) shorter than ws.payload_length: a frame shown with part of its payload"
+                  % len(body))
         nxt = msgs[ptr] if ptr < len(msgs) else None
         if nxt:
             reason += "; next expected: %s" % describe_msg(nxt)
@@ -355,7 +363,7 @@ def extract(pcap, convs, out):
     return renum
 
 
-def report(res, out=sys.stdout, max_missed=100):
+def report(res, out=sys.stdout, max_missed=100, max_wrong=None):
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p("== %s: sent %d messages, recoverable %d, recovered %d (%.2f %%), wrong %d, extra %d" % (
         res["label"], res["sent"], res["recoverable"], res["recovered"],
@@ -373,7 +381,8 @@ def report(res, out=sys.stdout, max_missed=100):
         classes[wrong_class(ws[0])] += 1
     if by:
         p("wrong messages by class of the first wrong one of each conversation side: %s" % dict(classes))
-    for ws in by.values():
+    sides = list(by.values())
+    for ws in sides[:max_wrong]:
         w = ws[0]
         p("WRONG [%s] conv %d tcp.stream %s %s: %d wrong, first in pkt %s: op=%s len=%s head=%s: %s | port %s "
           "http=%s %s | class %s | all pkts %s" % (
@@ -383,6 +392,8 @@ def report(res, out=sys.stdout, max_missed=100):
     for m in res["missed"][:max_missed]:
         p("MISSED [%s] conv %d tcp.stream %s %s %s | %s | %s" % (res["label"], m["conv"], m["stream"], m["dir"],
                                                                 m["msg"], m["dirinfo"], m["context"]))
+    if max_wrong is not None and len(sides) > max_wrong:
+        p("... %d more conversation sides with wrong messages" % (len(sides) - max_wrong))
     for pr in res.get("problems", [])[:20]:
         p("NOTE [%s] %s" % (res["label"], pr))
     if len(res["missed"]) > max_missed:
@@ -448,7 +459,8 @@ def _gen_job(job):
     return truth
 
 
-def run(ts, seed, conversations, per_pcap, workdir=None, passes=(1, 2), keep=None, log=None, repro=None, workers=2, profile="full"):
+def run(ts, seed, conversations, per_pcap, workdir=None, passes=(1, 2), keep=None, log=None, repro=None, workers=2,
+        profile="full"):
     """Generates the pcaps (conversation indexes 0..N-1 over several pcaps, pcap k seeded
     seed*1000+k), runs tshark over each (workers in parallel); returns {passes: merged result}."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -458,7 +470,8 @@ def run(ts, seed, conversations, per_pcap, workdir=None, passes=(1, 2), keep=Non
     done = 0
     while done < conversations:
         n = min(per_pcap, conversations - done)
-        jobs.append((os.path.join(workdir, "difftest-%d-%d.pcap" % (seed, len(jobs))), seed * 1000 + len(jobs), n, done, profile))
+        jobs.append((os.path.join(workdir, "difftest-%d-%d.pcap" % (seed, len(jobs))), seed * 1000 + len(jobs), n, done,
+                     profile))
         done += n
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(workers) as ex:

@@ -17,8 +17,6 @@ import check  # noqa: E402
 SEED = 6455
 SLICE_CONVERSATIONS = 2400
 PER_PCAP = 400
-# Measured with the plugin of 2026-12-01 (/tmp/ws-stable/ws.so): see the xfail reason.
-MEASURED_RECOVERY = None
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +28,10 @@ def difftest(tshark):
 def _fail_text(res):
     import io
     out = io.StringIO()
-    check.report(res, out, max_missed=20)
+    check.report(res, out, max_missed=20, max_wrong=60)
+    out.write("\nRe-run: tests/difftest/check.py --seed %d --conversations %d --per-pcap %d --profile light "
+              "--repro DIR (one small pcap per conversation with a wrong message)\n"
+              % (SEED, SLICE_CONVERSATIONS, PER_PCAP))
     return out.getvalue()
 
 
@@ -40,10 +41,27 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
+@pytest.mark.xfail(strict=False, reason="ws.so of 2026-12-01 (/tmp/ws-stable): 23694 of 35463 recoverable "
+                   "messages recovered in two passes (66.8 %); one pass 22996 (64.8 %)")
 def test_recovered(difftest):
     res = difftest[2]
     got, want = res["recovered"], res["recoverable"]
-    if got < 0.99 * want:
-        pytest.xfail("recovered %d of %d recoverable messages in two passes (%.2f %%), below 99 %%"
-                     % (got, want, 100.0 * got / max(1, want)))
-    assert got >= 0.99 * want
+    assert got >= 0.99 * want, "recovered %d of %d recoverable messages in two passes (%.2f %%), below 99 %%" % (
+        got, want, 100.0 * got / max(1, want))
+
+
+def test_reference_inflater_matches_zlib():
+    """The judge first: wsref's own DEFLATE decoder against zlib (tests/difftest/test_wsref.py
+    has the full set), with context takeover and a window of 2^9..2^15."""
+    import random
+    import zlib
+
+    import wsref
+    rng = random.Random(SEED)
+    for wbits in (9, 12, 15):
+        c = zlib.compressobj(6, zlib.DEFLATED, -wbits)
+        inf = wsref.Inflater(b"")
+        for n in (0, 10, 3000, 70000):
+            words = [bytes(rng.choice(b"abcdef") for _ in range(rng.randint(1, 6))) for _ in range(30)]
+            msg = b" ".join(rng.choice(words) for _ in range(n // 4))[:n]
+            assert bytes(wsref.pmd_decompress(inf, wsref.pmd_compress(c, msg))) == msg
