@@ -368,6 +368,8 @@ def report(res, out=sys.stdout, max_missed=100, max_wrong=None):
     p("== %s: sent %d messages, recoverable %d, recovered %d (%.2f %%), wrong %d, extra %d" % (
         res["label"], res["sent"], res["recoverable"], res["recovered"],
         100.0 * res["recovered"] / max(1, res["recoverable"]), len(res["wrong"]), len(res["extra"])))
+    p("(wrong: counted on the categories of the conversation side that shows them; the message categories "
+      "control, plain-data, fragmented, split-header, big have none)")
     p("%-26s %8s %11s %10s %8s %6s %6s" % ("category", "sent", "recoverable", "recovered", "%", "wrong", "extra"))
     order = sorted(res["cats"], key=lambda k: (k != "all", k))
     for k in order:
@@ -462,7 +464,8 @@ def _gen_job(job):
 def run(ts, seed, conversations, per_pcap, workdir=None, passes=(1, 2), keep=None, log=None, repro=None, workers=2,
         profile="full"):
     """Generates the pcaps (conversation indexes 0..N-1 over several pcaps, pcap k seeded
-    seed*1000+k), runs tshark over each (workers in parallel); returns {passes: merged result}."""
+    seed*1000+k) and runs tshark over each, `workers` pcaps at a time (each pcap is deleted
+    once checked); returns {passes: merged result}."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
     workdir = workdir or tempfile.mkdtemp(prefix="difftest-", dir=ts.workdir)
     os.chmod(workdir, 0o755)
@@ -473,36 +476,39 @@ def run(ts, seed, conversations, per_pcap, workdir=None, passes=(1, 2), keep=Non
         jobs.append((os.path.join(workdir, "difftest-%d-%d.pcap" % (seed, len(jobs))), seed * 1000 + len(jobs), n, done,
                      profile))
         done += n
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers) as ex:
-            truths = list(ex.map(_gen_job, jobs))
-    else:
-        truths = [_gen_job(j) for j in jobs]
-    if log:
-        log("generated %d pcaps, %d conversations" % (len(jobs), conversations))
-    if keep:
-        os.makedirs(keep, exist_ok=True)
-        for (pcap, _, _, _, _), truth in zip(jobs, truths):
-            shutil.copyfile(pcap, os.path.join(keep, os.path.basename(pcap)))
-            with open(os.path.join(keep, os.path.basename(pcap)[:-5] + ".truth.json"), "w") as f:
-                json.dump(truth, f, indent=0)
+    results = {p: [] for p in passes}
+    gen_pool = ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else None
+    try:
+        for start in range(0, len(jobs), max(1, workers)):
+            batch = jobs[start:start + max(1, workers)]
+            truths = list(gen_pool.map(_gen_job, batch)) if gen_pool else [_gen_job(j) for j in batch]
+            if keep:
+                os.makedirs(keep, exist_ok=True)
+                for j, truth in zip(batch, truths):
+                    shutil.copyfile(j[0], os.path.join(keep, os.path.basename(j[0])))
+                    with open(os.path.join(keep, os.path.basename(j[0])[:-5] + ".truth.json"), "w") as f:
+                        json.dump(truth, f, indent=0)
 
-    def one(k, p):
-        pcap = jobs[k][0]
-        r = run_pcap(ts, pcap, truths[k], p == 2, "%s %d-pass" % (os.path.basename(pcap), p))
-        if log:
-            log("%s %d-pass: %d wrong" % (os.path.basename(pcap), p, len(r["wrong"])))
-        return r
+            def one(k, p):
+                pcap = batch[k][0]
+                r = run_pcap(ts, pcap, truths[k], p == 2, "%s %d-pass" % (os.path.basename(pcap), p))
+                if log:
+                    log("%s %d-pass: %d wrong" % (os.path.basename(pcap), p, len(r["wrong"])))
+                return r
 
-    with ThreadPoolExecutor(workers) as ex:
-        futs = {(k, p): ex.submit(one, k, p) for k in range(len(jobs)) for p in passes}
-        results = {p: [futs[(k, p)].result() for k in range(len(jobs))] for p in passes}
-    if repro:
-        for p in passes:
-            for k, r in enumerate(results[p]):
-                save_repros(jobs[k][0], truths[k], r, repro)
-    for j in jobs:
-        os.unlink(j[0])
+            with ThreadPoolExecutor(max(1, workers)) as ex:
+                futs = {(k, p): ex.submit(one, k, p) for k in range(len(batch)) for p in passes}
+                for p in passes:
+                    for k in range(len(batch)):
+                        r = futs[(k, p)].result()
+                        if repro:
+                            save_repros(batch[k][0], truths[k], r, repro)
+                        results[p].append(r)
+            for j in batch:
+                os.unlink(j[0])
+    finally:
+        if gen_pool:
+            gen_pool.shutdown()
     return {p: merge(results[p], "%d pass%s" % (p, "es" if p > 1 else "")) for p in passes}
 
 
