@@ -5,6 +5,12 @@ the ws plugin, messages compared byte for byte with what each side sent.
 
     tests/difftest/check.py [--seed S] [--conversations N] [--per-pcap 400]
                             [--plugin build/plugin/ws.so] [--keep DIR] [--passes 1,2]
+                            [--repro DIR] [--workers 2] [--profile full|light]
+    tests/difftest/check.py --pcap X.pcap --truth X.truth.json     (check one saved capture)
+
+--keep DIR saves every pcap with its truth; --repro DIR saves one small pcap (and
+truth, packets renumbered) per conversation with a wrong message, for debugging.
+Conversation i of a run is client 10.A.B.1 / server 10.A.B.2 (i = A*256 + B - 256).
 
 A presented message (what -T fields shows: a plain one-frame text/binary message,
 a control frame, or ws.message.* on the frame that completes a fragmented or
