@@ -141,7 +141,7 @@ static const enum_val_t ws_text_as_vals[] = {
     { NULL, NULL, 0 }
 };
 static ws_pref_bool_t ws_pref_guard_ports = TRUE;
-static const char *ws_pref_guard_protocols = "http";
+static const char *ws_pref_guard_protocols = "*";
 
 /* tvb lengths are ints: never ask TCP to reassemble more than this, whatever the preference says. */
 #define WS_REASSEMBLY_HARD_LIMIT (1u << 30)
@@ -291,7 +291,7 @@ typedef struct {
     int fed_verdict;
     gboolean guard_watched; /* the port guard saw every segment the port's dissector had */
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
-    guint8 port_tries;   /* segments seen on a guarded port before deciding */
+    guint16 port_tries;  /* segments seen on a guarded port before deciding */
     gboolean claimed;
     guint32 claim_frame;
     guint32 evidence_frame;  /* the first packet decoded on the first pass: it shows the evidence */
@@ -365,7 +365,7 @@ enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
 /* On a port another dissector owns: undecided, that dissector's, ours. */
 enum { WS_PORT_UNDECIDED = 0, WS_PORT_OWNER, WS_PORT_WS };
 /* Segments of a conversation on a guarded port after which the owner keeps it. */
-#define WS_GUARD_MAX_TRIES 8
+#define WS_GUARD_MAX_TRIES 2000
 
 /* Per-packet facts, keyed by tvb_raw_offset() of the TCP payload handed to us. */
 typedef struct {
@@ -422,7 +422,10 @@ static int ws_direction(const ws_conv_t *st, packet_info *pinfo)
 
 static ws_pkt_t *ws_pkt_get(packet_info *pinfo, tvbuff_t *tvb, gboolean create)
 {
-    guint32 key = (guint32)tvb_raw_offset(tvb);
+    /* Where the bytes start and how many there are: TCP may hand one packet two
+     * reassembled runs that both start at raw offset 0 (another dissector's unfinished
+     * PDU, then ours). */
+    guint32 key = (guint32)tvb_raw_offset(tvb) ^ ((guint32)tvb_reported_length(tvb) * 2654435761u);
     ws_pkt_t *pkt = (ws_pkt_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
 
     if (!pkt && create) {
@@ -1955,10 +1958,14 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
         if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
             st->port_choice = WS_PORT_OWNER;
-        } else if (!st->gave_up && ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
+        } else if (st->gave_up) {
+            st->port_choice = WS_PORT_OWNER;
+        } else if (ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
             st->port_choice = WS_PORT_WS;
             conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
-        } else if (++st->port_tries >= WS_GUARD_MAX_TRIES) {
+        } else if (st->gave_up || ++st->port_tries >= WS_GUARD_MAX_TRIES) {
+            /* The heuristic gave up (a long run of segments that are not frames), or
+             * frames never added up to enough evidence. */
             st->port_choice = WS_PORT_OWNER;
         }
     }
@@ -1971,7 +1978,22 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
     /* An upgraded conversation reaches us through HTTP and, after the 101, as TCP's
      * conversation dissector: what comes here is HTTP's. */
-    return ws_call_below(st->claimed && !st->upgraded ? ws_handle : owner, tvb, pinfo, tree, data);
+    if (st->claimed && !st->upgraded)
+        return ws_call_below(ws_handle, tvb, pinfo, tree, data);
+    if (st->port_choice != WS_PORT_OWNER || PINFO_FD_VISITED(pinfo)) {
+        ws_pkt_t *pkt = ws_pkt_get(pinfo, tvb, FALSE);
+        if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && owner) {
+            /* Frames, perhaps: the port's dissector sees them but may not keep later
+             * segments to itself by asking TCP to reassemble (the same on every pass). */
+            guint16 saved = pinfo->can_desegment;
+            int r;
+            pinfo->can_desegment = 0;
+            r = call_dissector_only(owner, tvb, pinfo, tree, data);
+            pinfo->can_desegment = saved;
+            return r;
+        }
+    }
+    return ws_call_below(owner, tvb, pinfo, tree, data);
 }
 
 /* Is the protocol of this handle one of those whose ports we guard? */
@@ -1983,8 +2005,11 @@ static gboolean ws_guard_wanted(dissector_handle_t h)
     gboolean found = FALSE;
     int i;
 
-    if (!name || h == ws_guard_handle || !ws_pref_guard_protocols)
+    if (!name || h == ws_guard_handle || h == ws_handle || !ws_pref_guard_protocols)
         return FALSE;
+    if (strcmp(ws_pref_guard_protocols, "*") == 0)
+        /* Every dissector that owns a TCP port: WebSocket servers listen on any of them. */
+        return TRUE;
     names = g_strsplit_set(ws_pref_guard_protocols, ", ", -1);
     for (i = 0; names[i] && !found; i++)
         found = g_ascii_strcasecmp(names[i], name) == 0;
@@ -2306,14 +2331,14 @@ void proto_register_ws(void)
         "WebSocket dissector.", &ws_pref_take_upgrade);
     prefs_register_bool_preference(ws_module, "guard_ports",
         "Look for WebSocket on ports other dissectors own",
-        "On the TCP ports of the protocols listed below (HTTP's 80, 8080, ... by default), decide once per "
-        "conversation: data the WebSocket heuristic accepts goes to this plugin, the rest (and HTTP-looking "
-        "data at once) to the port's dissector. Off: those dissectors keep their ports.",
-        &ws_pref_guard_ports);
+        "On the TCP ports of the protocols listed below (every port a dissector owns, by default), decide once "
+        "per conversation: data the WebSocket heuristic accepts goes to this plugin, the rest (and HTTP-looking "
+        "data on HTTP's ports at once) to the port's dissector, which gets every segment until then. Off: those "
+        "dissectors keep their ports.", &ws_pref_guard_ports);
     prefs_register_string_preference(ws_module, "guard_protocols",
         "Protocols whose ports are guarded",
         "Filter names of the protocols whose TCP ports are guarded, separated by commas or spaces "
-        "(for example \"http,mqtt,tls\").", &ws_pref_guard_protocols);
+        "(for example \"http,mqtt,tls\"); \"*\": every protocol that owns a TCP port.", &ws_pref_guard_protocols);
     prefs_register_bool_preference(ws_module, "desegment",
         "Reassemble frames spanning several TCP segments",
         "Whether frames that span TCP segments are reassembled. Needs TCP's "

@@ -13,12 +13,16 @@
 #include "wsc_mask.h"
 #include "wsc_utf8.h"
 
-/* Unmasks and validates up to max bytes of a payload; returns 1 if valid so far. */
+/* Unmasks and validates up to max bytes of a payload; returns 1 if valid so far, 2 if
+ * valid but holding a NUL byte (*nul), 0 if not valid. Text with NULs is valid UTF-8
+ * but proves nothing: a run of zero bytes, or a repeating pattern unmasked with a key
+ * taken from itself, gives it. */
 static int text_prefix_valid(const uint8_t *p, size_t n, const wsc_frame_header *h, int need_complete)
 {
     uint8_t chunk[256];
     wsc_utf8 u;
     size_t done = 0;
+    int nul = 0;
 
     wsc_utf8_init(&u);
     while (done < n) {
@@ -29,9 +33,13 @@ static int text_prefix_valid(const uint8_t *p, size_t n, const wsc_frame_header 
             memcpy(chunk, p + done, k);
         if (!wsc_utf8_feed(&u, chunk, k))
             return 0;
+        if (!nul && memchr(chunk, 0, k))
+            nul = 1;
         done += k;
     }
-    return need_complete ? wsc_utf8_complete(&u) : 1;
+    if (need_complete && !wsc_utf8_complete(&u))
+        return 0;
+    return nul ? 2 : 1;
 }
 
 static int close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header *h)
@@ -51,6 +59,33 @@ static int close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header *
     if (!wsc_close_code_valid(code))
         return 0;
     return wsc_utf8_validate(b + 2, n - 2, NULL);
+}
+
+/* The first n (< header length) bytes of a frame header obey RFC 6455 5.2 and 5.4 as far as they go. */
+static int partial_header_ok(const uint8_t *p, size_t n, int expect_masked, int in_message, int rsv1_allowed)
+{
+    uint8_t op;
+    int control;
+
+    if (n == 0)
+        return 0;
+    op = p[0] & WSC_B0_OPCODE;
+    control = wsc_opcode_is_control(op);
+    if (!wsc_opcode_name(op) || (p[0] & (WSC_B0_RSV2 | WSC_B0_RSV3)))
+        return 0;
+    if ((p[0] & WSC_B0_RSV1) && (!rsv1_allowed || control || op == WSC_OP_CONTINUATION))
+        return 0;
+    if (control && !(p[0] & WSC_B0_FIN))
+        return 0;
+    if (!control && ((op == WSC_OP_CONTINUATION && in_message == 0) || (op != WSC_OP_CONTINUATION && in_message == 1)))
+        return 0;
+    if (n >= 2) {
+        if (expect_masked >= 0 && ((p[1] & WSC_B1_MASK) != 0) != expect_masked)
+            return 0;
+        if (control && (p[1] & WSC_B1_LEN7) > WSC_MAX_CONTROL_PAYLOAD)
+            return 0;
+    }
+    return 1;
 }
 
 void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_allowed, wsc_heur_result *r)
@@ -75,15 +110,17 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
         uint64_t total;
         const uint8_t *payload;
         size_t visible;
-        int whole;
+        int whole, tv;
 
         if (rc == WSC_PARSE_ERR_LEN64_MSB) {
             r->reject |= WSC_R_LEN64_MSB;
             return;
         }
         if (rc == WSC_PARSE_NEED_MORE) {
-            /* A header cut by the segment end: acceptable only after whole frames. */
-            if (r->frames == 0)
+            /* A header cut by the segment end. Alone in its segment (some writers send
+             * each header and its payload apart) it earns nothing, but what there is of
+             * it must obey the rules. */
+            if (r->frames == 0 && !partial_header_ok(buf + off, rest, r->masked, r->in_message, rsv1_allowed))
                 r->reject |= WSC_R_TOO_SHORT;
             r->tail_header_len = (uint8_t)rest;
             memcpy(r->tail_header, buf + off, rest);
@@ -129,7 +166,10 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             /* The frame goes on in later segments. A 7-bit length that does not fit
              * is common in random data, a minimal extended length much less so. */
             if (h.len7 < 126) {
-                if (r->frames == 0) {
+                /* As the only frame, only a header alone in its segment, text that so far
+                 * is UTF-8, or a frame of a direction whose masking is already known. */
+                if (r->frames == 0 && visible > 0 && expect_masked < 0 &&
+                    !(h.opcode == WSC_OP_TEXT && !(h.rsv & 0x4u))) {
                     r->reject |= WSC_R_PARTIAL_SMALL;
                     return;
                 }
@@ -156,16 +196,13 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             /* Compressed text is not UTF-8 on the wire. */
             if (h.rsv & 0x4u)
                 break;
-            if (visible > WSC_HEUR_MAX_TEXT_CHECK) {
-                if (!text_prefix_valid(payload, WSC_HEUR_MAX_TEXT_CHECK, &h, 0)) {
-                    r->reject |= WSC_R_BAD_UTF8;
-                    return;
-                }
-            } else if (!text_prefix_valid(payload, visible, &h, whole && h.fin)) {
+            tv = visible > WSC_HEUR_MAX_TEXT_CHECK ? text_prefix_valid(payload, WSC_HEUR_MAX_TEXT_CHECK, &h, 0) :
+                 text_prefix_valid(payload, visible, &h, whole && h.fin);
+            if (!tv) {
                 r->reject |= WSC_R_BAD_UTF8;
                 return;
             }
-            if (visible > 0) {
+            if (visible > 0 && tv == 1) {
                 /* The longer the text, the less likely a coincidence: 256 bytes of
                  * UTF-8 behind a header that fits are as good as a second frame. */
                 r->evidence |= WSC_EV_TEXT_UTF8;
@@ -244,15 +281,70 @@ static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
     return s;
 }
 
-/* Consumes the bytes that finish the frame left open by the previous segment. */
-static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out)
+/* Points for a text payload of n bytes that is UTF-8 (as wsc_heur_scan_ex gives them). */
+static int text_points(uint64_t n, int masked, unsigned *evidence)
+{
+    int pts;
+
+    if (n == 0)
+        return 0;
+    *evidence |= WSC_EV_TEXT_UTF8;
+    pts = n >= 256 ? 4 : n >= 16 ? 3 : 1;
+    if (n >= 16 && masked) {
+        *evidence |= WSC_EV_MASKED_TEXT;
+        pts += 2;
+    }
+    return pts;
+}
+
+/* Checks payload bytes of the open text frame (p holds them as sent, masked or not). */
+static int open_text_ok(wsc_heur_dir *d, const wsc_frame_header *h, const uint8_t *p, size_t n)
+{
+    uint8_t chunk[256];
+    size_t done = 0;
+
+    while (done < n && d->text_seen < WSC_HEUR_MAX_TEXT_CHECK) {
+        size_t k = n - done;
+        if (k > sizeof(chunk))
+            k = sizeof(chunk);
+        if (k > WSC_HEUR_MAX_TEXT_CHECK - d->text_seen)
+            k = (size_t)(WSC_HEUR_MAX_TEXT_CHECK - d->text_seen);
+        if (h->masked)
+            wsc_unmask(chunk, p + done, k, h->mask_key, d->payload_pos + done);
+        else
+            memcpy(chunk, p + done, k);
+        if (!wsc_utf8_feed(&d->text, chunk, k))
+            return 0;
+        if (memchr(chunk, 0, k))
+            d->text_nul = 1;
+        done += k;
+        d->text_seen += k;
+    }
+    return 1;
+}
+
+static int is_plain_text(const wsc_frame_header *h)
+{
+    return h->opcode == WSC_OP_TEXT && !(h->rsv & 0x4u);
+}
+
+/*
+ * Consumes the bytes that finish the frame left open by the previous segment. A header
+ * completed here is checked as a whole one would be; text payload is checked for UTF-8
+ * as it comes. When the frame ends in this segment it earns what a whole frame earns
+ * (*points, *evidence). Returns the bytes used, or (size_t)-1 when they break a rule.
+ */
+static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out, int *points,
+                                unsigned *evidence)
 {
     size_t used = 0;
     wsc_frame_header h;
 
+    *points = 0;
     if (d->hdr_have && d->owed == 0) {
         /* The header itself was cut: complete it first. */
         size_t need;
+        unsigned v;
         int rc = wsc_frame_parse_header(d->hdr, d->hdr_have, &h, &need);
         while (rc == WSC_PARSE_NEED_MORE && used < len && d->hdr_have < WSC_MAX_HEADER_LEN) {
             d->hdr[d->hdr_have++] = buf[used++];
@@ -265,14 +357,36 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             d->hdr_have = 0;
             return (size_t)-1;
         }
+        v = wsc_frame_violations(&h, 1);
+        if ((h.rsv & 0x4u) && h.opcode == WSC_OP_CONTINUATION)
+            v |= WSC_V_RSV1;
+        if (v || (d->masked >= 0 && d->masked != h.masked))
+            return (size_t)-1;
+        if (!wsc_opcode_is_control(h.opcode)) {
+            if ((h.opcode == WSC_OP_CONTINUATION && d->in_message == 0) ||
+                (h.opcode != WSC_OP_CONTINUATION && d->in_message == 1))
+                return (size_t)-1;
+            d->in_message = h.fin ? 0 : 1;
+        }
+        d->masked = h.masked;
         d->owed = h.payload_len;
         d->payload_pos = 0;
+        wsc_utf8_init(&d->text);
+        d->text_seen = 0;
+        d->text_nul = 0;
+        if (h.payload_len == 0) {
+            /* An empty frame: whole now, and worth nothing. */
+            d->hdr_have = 0;
+            return used;
+        }
     }
     if (d->hdr_have) {
         size_t n;
         if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) <= 0)
             return (size_t)-1;
         n = (size_t)((uint64_t)(len - used) < d->owed ? (uint64_t)(len - used) : d->owed);
+        if (is_plain_text(&h) && !open_text_ok(d, &h, buf + used, n))
+            return (size_t)-1;
         out->skip_payload = n;
         out->skip_payload_pos = d->payload_pos;
         out->skip_payload_len = h.payload_len;
@@ -282,8 +396,23 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         used += n;
         d->owed -= n;
         d->payload_pos += n;
-        if (d->owed == 0)
+        if (d->owed == 0) {
             d->hdr_have = 0;
+            if (is_plain_text(&h) && h.fin && d->text_seen == h.payload_len && !wsc_utf8_complete(&d->text))
+                return (size_t)-1;
+            /* A frame begun in an earlier segment ends here: it counts as a whole one. */
+            if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0) {
+                *points += 1;
+                *evidence |= WSC_EV_SPLIT_FRAME;
+                if (is_plain_text(&h) && !d->text_nul)
+                    *points += text_points(d->text_seen < h.payload_len ? d->text_seen : h.payload_len, h.masked,
+                                           evidence);
+                if (used == len) {
+                    *points += 1;
+                    *evidence |= WSC_EV_EXACT_FIT;
+                }
+            }
+        }
     }
     return used;
 }
@@ -294,14 +423,24 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
     wsc_heur_dir *d = &c->dir[dir & 1];
     wsc_heur_dir *o = &c->dir[(dir & 1) ^ 1];
     size_t used;
-    unsigned evidence = 0;
+    unsigned evidence = 0, open_evidence = 0;
+    int open_points = 0;
 
     memset(out, 0, sizeof(*out));
-    used = finish_open_frame(d, buf, len, out);
+    used = finish_open_frame(d, buf, len, out, &open_points, &open_evidence);
     if (used == (size_t)-1) {
         dir_reset(d);
         out->verdict = WSC_SEG_REJECT;
         return out->verdict;
+    }
+    if (!exact && (open_evidence & WSC_EV_EXACT_FIT)) {
+        open_evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
+        open_points -= 1;
+    }
+    if (open_points > 0) {
+        d->score += open_points;
+        d->frames++;
+        c->evidence |= open_evidence;
     }
     if (used < len) {
         wsc_heur_scan_ex(buf + used, len - used, d->masked, d->in_message, 1, &out->scan);
@@ -331,8 +470,16 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
             if (wsc_frame_header_len(d->hdr[0], d->hdr_have > 1 ? d->hdr[1] : 0) <= d->hdr_have) {
                 wsc_frame_header h;
                 if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) > 0) {
-                    d->owed = h.payload_len - out->scan.tail_payload_seen;
-                    d->payload_pos = out->scan.tail_payload_seen;
+                    size_t seen = (size_t)out->scan.tail_payload_seen;
+                    d->owed = h.payload_len - seen;
+                    /* Its text so far, for the check of the rest. */
+                    d->payload_pos = 0;
+                    wsc_utf8_init(&d->text);
+                    d->text_seen = 0;
+                    d->text_nul = 0;
+                    if (is_plain_text(&h))
+                        (void)open_text_ok(d, &h, buf + len - seen, seen);
+                    d->payload_pos = seen;
                     if (d->owed == 0)
                         d->hdr_have = 0;
                 }

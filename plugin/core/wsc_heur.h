@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wsc_utf8.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,7 +26,8 @@ enum wsc_evidence {
     WSC_EV_CONTROL = 1u << 5,       /* a well-formed ping, pong or empty close */
     WSC_EV_OPPOSITE_MASKS = 1u << 6, /* one direction masked, the other not */
     WSC_EV_MASKED_TEXT = 1u << 7,   /* masked text of 16 bytes or more unmasks to UTF-8 */
-    WSC_EV_SEGMENTS = 1u << 8       /* consistent over several segments */
+    WSC_EV_SEGMENTS = 1u << 8,      /* consistent over several segments */
+    WSC_EV_SPLIT_FRAME = 1u << 9    /* a frame begun in one segment ends exactly where a later one does */
 };
 
 /* Reasons to reject (the segment is not a run of WebSocket frames). */
@@ -92,6 +95,9 @@ typedef struct wsc_heur_dir {
     uint8_t hdr_have;        /* header bytes seen; equals the header length once complete */
     uint64_t owed;           /* payload bytes still to come (header complete) */
     uint64_t payload_pos;    /* payload offset of the next byte */
+    wsc_utf8 text;           /* an uncompressed text frame: its payload so far is UTF-8 */
+    uint64_t text_seen;      /* payload bytes of it checked */
+    int text_nul;            /* a NUL among them (no evidence then) */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {

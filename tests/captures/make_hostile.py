@@ -108,6 +108,17 @@ def main():
     s.send("s", frame(TEXT, b"good one") + frame(TEXT, b"good two") + bytes(range(200, 256)) * 20)
     s.send("s", AFTER)
     write("garbage-after-frames", s)
+    # A fragmented message whose middle is missing: its first fragment, half of the
+    # middle one never captured, the rest of that frame (no frame boundary in it), the
+    # last fragment, then the frame after.
+    s = stream(port); port += 1
+    s.send("s", frame(TEXT, b"first part, ", fin=False))
+    mid = frame(CONT, b"middle " * 40, fin=False)
+    s.seq["s"] += len(mid) // 2  # never captured
+    s.send("s", mid[len(mid) // 2:])
+    s.send("s", frame(CONT, b"end", fin=True))
+    s.send("s", AFTER)
+    write("gap-in-message", s)
 
 
 if __name__ == "__main__":

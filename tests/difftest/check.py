@@ -42,7 +42,7 @@ import gen  # noqa: E402
 SEP = "\x1f"
 FIELDS = ["frame.number", "tcp.stream", "ip.src", "tcp.srcport", "ws.opcode", "ws.fin", "ws.rsv", "ws.payload",
           "ws.payload_length", "ws.message.opcode", "ws.message.payload", "ws.message.length", "ws.message.decoded",
-          "ws.continued.offset"]
+          "ws.continued.offset", "ws.payload_piece"]
 
 
 def conv_of(ip):
@@ -63,7 +63,7 @@ def presented(rows):
     problems = []
     for row in rows:
         row = row + [""] * (len(FIELDS) - len(row))
-        num, stream, src, sport, opcodes, fins, rsvs, pays, plens, mops, mpays, mlens, mdec, cont = row
+        num, stream, src, sport, opcodes, fins, rsvs, pays, plens, mops, mpays, mlens, mdec, cont, pieces = row
         if not src or not stream:
             continue
         try:
@@ -71,17 +71,23 @@ def presented(rows):
         except ValueError:
             continue
         streams.setdefault(conv, stream)
-        if not opcodes:
+        if not opcodes and not (cont and mops):
             continue
         num = int(num)
         try:
-            ops = [int(o) for o in opcodes.split(SEP)]
-            fin = [f in ("1", "True") for f in fins.split(SEP)]
+            ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
+            fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
             pay = pays.split(SEP) if pays else []
-            plen = [int(x) for x in plens.split(SEP)]
-            rsv = [int(x, 0) for x in rsvs.split(SEP)]
+            plen = [int(x) for x in plens.split(SEP)] if plens else []
+            rsv = [int(x, 0) for x in rsvs.split(SEP)] if rsvs else []
+            # Bytes of frames that are not whole in this packet are ws.payload_piece: first
+            # the piece that continues an earlier frame (ws.continued), last the start of
+            # a frame that goes on in later packets. Neither is a message.
+            npieces = len(pieces.split(SEP)) if pieces else 0
             if cont:
-                pay.pop(0)
+                npieces -= 1
+            if npieces > 0 and ops:
+                ops, fin, plen, rsv = ops[:-1], fin[:-1], plen[:-1], rsv[:-1]
             mop = [int(x) for x in mops.split(SEP)] if mops else []
             dec = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
             mlen = [int(x) for x in mlens.split(SEP)] if mlens else []
@@ -106,6 +112,12 @@ def presented(rows):
             msgs = []
             for o, ok in zip(mop, dec):
                 msgs.append((o, _hex(mpay.pop(0), mlen.pop(0)) if ok else None))
+            wanted = sum(1 for o, f, r in zip(ops, fin, rsv) if f and not (o >= 8 or (o in (1, 2) and not r & 4)))
+            if cont and len(msgs) > wanted:
+                # A frame gathered over several packets completes here, before this packet's own frames.
+                o2, body = msgs.pop(0)
+                if body is not None:
+                    out[(conv, d)].append((num, o2, body, ""))
             for o, f, p, n, r in zip(ops, fin, pay, plen, rsv):
                 if o >= 8 or (o in (1, 2) and f and not r & 4):
                     b = _hex(p, n)

@@ -29,7 +29,8 @@ EXPERT = {
     "snaplen-64": "cut short by the capture",
     "retransmission": None,
     "reordered": None,
-    "gap-inside-frame": None,
+    "gap-inside-frame": "missing before this segment",
+    "gap-in-message": "missing before this segment",
     "garbage-after-frames": "Reserved",
 }
 

@@ -42,12 +42,14 @@ def test_upgrade_on_http_port(tshark, name):
 
 
 def test_guard_other_protocols_by_preference(tshark):
-    """MQTT owns 1883: listed in ws.guard_protocols, its port is guarded too."""
+    """MQTT owns 1883: every owned port is guarded by default (ws.guard_protocols "*"),
+    and a list that leaves MQTT out leaves the port to it."""
     truth = load_truth("node-py.truth.json")
     cap = on_port(tshark, "node-py-nohs.pcapng", truth["port"], 1883)
-    assert tshark.fields(cap, ["frame.number"], extra=["-Y", "ws"]) == []
-    got = recover(tshark, cap, 1883, ("-2", "-o", "ws.guard_protocols:http,mqtt"))
-    assert digest(got) == expected(truth)
+    assert tshark.fields(cap, ["frame.number"], extra=["-Y", "ws", "-o", "ws.guard_protocols:http"]) == []
+    for prefs in ((), ("-o", "ws.guard_protocols:http,mqtt")):
+        got = recover(tshark, cap, 1883, ("-2",) + prefs)
+        assert digest(got) == expected(truth), prefs
 
 
 def test_guarded_port_keeps_its_protocol(tshark):
@@ -58,7 +60,8 @@ def test_guarded_port_keeps_its_protocol(tshark):
                              lambda src, dst: rewrite_port.main(src, dst, old, new))
         prefs = ["-o", "ws.guard_protocols:http,mqtt"]
         on = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=prefs)
+        default = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"])
         off = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=["--disable-protocol", "ws"])
         unguarded = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=["-o", "ws.guard_ports:FALSE"])
-        assert on == off == unguarded
+        assert on == default == off == unguarded
         assert sum(1 for r in on if (":" + proto) in r[0]) > 20

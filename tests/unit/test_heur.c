@@ -150,7 +150,67 @@ static void test_partial_frames(void)
     g_assert_true(r.evidence & WSC_EV_EXT_LEN);
     g_assert_false(r.evidence & WSC_EV_EXACT_FIT);
     g_assert_cmpuint(r.first_frame_len, ==, 1000000 + 14);
-    g_assert_true(scan(header_only, sizeof(header_only), -1).reject & WSC_R_TOO_SHORT);
+    /* A header cut short and alone in its segment earns nothing but is not rejected
+     * (writers that send header and payload apart), unless what there is breaks a rule. */
+    r = scan(header_only, sizeof(header_only), -1);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_cmpint(r.score, ==, 0);
+    g_assert_cmpuint(r.tail_header_len, ==, sizeof(header_only));
+    {
+        static const uint8_t rsv2[] = { 0xA2, 0x7F, 0 };
+        static const uint8_t ping_no_fin[] = { 0x09 };
+        static const uint8_t long_ping[] = { 0x89, 0x7E };
+        static const uint8_t wrong_mask[] = { 0x82, 0x85, 1 };
+        static const uint8_t hdr[] = { 0x81, 0x05 };
+        g_assert_true(scan(rsv2, sizeof(rsv2), -1).reject & WSC_R_TOO_SHORT);
+        g_assert_true(scan(ping_no_fin, sizeof(ping_no_fin), -1).reject & WSC_R_TOO_SHORT);
+        g_assert_true(scan(long_ping, sizeof(long_ping), -1).reject & WSC_R_TOO_SHORT);
+        g_assert_true(scan(wrong_mask, sizeof(wrong_mask), 0).reject & WSC_R_TOO_SHORT);
+        /* A whole header alone, its payload in the next segment: plausible, no points. */
+        r = scan(hdr, sizeof(hdr), -1);
+        g_assert_cmpuint(r.reject, ==, 0);
+        g_assert_cmpint(r.score, ==, 0);
+    }
+}
+
+/* Header and payload in separate segments (older python websockets writes them so):
+ * the frame that ends exactly with the payload's segment counts as a whole one, and
+ * its text is checked as it comes. */
+static void test_split_header_and_payload(void)
+{
+    static const uint8_t key[4] = { 0x11, 0x22, 0x33, 0x44 };
+    static const char text[] = "hello, split world";
+    uint8_t hdr[6] = { 0x81, 0x80 | (uint8_t)(sizeof(text) - 1), 0x11, 0x22, 0x33, 0x44 };
+    uint8_t pay[sizeof(text) - 1];
+    uint8_t bad[sizeof(text) - 1];
+    uint8_t rest[sizeof(hdr) - 1 + sizeof(text) - 1];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t i;
+
+    for (i = 0; i < sizeof(pay); i++) {
+        pay[i] = (uint8_t)(text[i] ^ key[i & 3]);
+        bad[i] = (uint8_t)(0xFF ^ key[i & 3]);
+    }
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 6, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(seg.score, ==, 0);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, pay, sizeof(pay), 1, 6, &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_cmpuint(seg.skip_header, ==, 0);
+    g_assert_cmpuint(seg.skip_payload, ==, sizeof(pay));
+    g_assert_true(c.evidence & WSC_EV_SPLIT_FRAME);
+    g_assert_true(c.evidence & WSC_EV_MASKED_TEXT);
+    /* The same header followed by bytes that do not unmask to UTF-8: rejected. */
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 6, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, bad, sizeof(bad), 1, 6, &seg), ==, WSC_SEG_REJECT);
+    /* A header cut after one byte, completed by the next segment with the payload. */
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, 1, 1, 6, &seg), ==, WSC_SEG_PLAUSIBLE);
+    memcpy(rest, hdr + 1, sizeof(hdr) - 1);
+    memcpy(rest + sizeof(hdr) - 1, pay, sizeof(pay));
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, rest, sizeof(rest), 1, 6, &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_cmpuint(seg.skip_header, ==, sizeof(hdr) - 1);
 }
 
 static void test_other_protocols(void)
@@ -349,6 +409,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/compressed_text", test_compressed_text_not_checked);
     g_test_add_func("/core/heur/close", test_close);
     g_test_add_func("/core/heur/partial", test_partial_frames);
+    g_test_add_func("/core/heur/split_header_and_payload", test_split_header_and_payload);
     g_test_add_func("/core/heur/other_protocols", test_other_protocols);
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
