@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A fixed slice of tests/bench/cuts.py ("cuts everywhere", issue 10 item 5): three
+real recordings, each cut at its first 10 data segments after the 101 and at 10
+seeded points inside frames, all cuts of a recording in one pcap, one pass and two.
+No message the plugin presents may be wrong (not byte-exact one of the messages
+that side sent, in order); the recovered share is printed (pytest -s), not asserted."""
+import argparse
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+import cuts  # noqa: E402
+from tsharkenv import CAPTURES  # noqa: E402
+
+SLICE = ["impls/short-burst", "impls/firefox-gorilla-deflate", "deflate-frag-py-py"]
+
+
+@pytest.mark.parametrize("name", SLICE)
+def test_cuts_no_wrong_message(tshark, name):
+    args = argparse.Namespace(boundaries=10, inside=10, seed="1", window_segments=40, window_bytes=262144,
+                              keep=False)
+    base = os.path.join(CAPTURES, name)
+    res = cuts.run_recording(tshark, base + ".truth.json", base + ".pcapng", args, log=lambda s: None)
+    wrong = []
+    for passes in (1, 2):
+        for kind, k in sorted(res["passes"][passes].items()):
+            print("%s %d-pass %s: %d cuts, recovered %d of %d recoverable (%.1f%%), wrong %d, extra %d" % (
+                name, passes, kind, k["cuts"], k["recovered"], k["recoverable"], cuts.pct(k), k["wrong"],
+                k["extra"]))
+            for w in k["wrong_list"]:
+                wrong.append("%d-pass cut %d (%s, original packet %d) tcp.stream %d %s frame %d: opcode %d len %d, %s"
+                             % (passes, w["cut"], w["label"], w["orig_first_packet"], w["stream"], w["dir"],
+                                w["frame"], w["opcode"], w["len"], w["note"]))
+    assert not wrong, "%s: %d wrong messages (reproduce: tests/bench/cuts.py --recordings " \
+        "test-captures/%s.truth.json --boundaries 10 --inside 10 --seed 1 --keep):\n%s" % (
+            name, len(wrong), name, len(wrong), "\n".join(wrong[:30]))
