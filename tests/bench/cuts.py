@@ -441,7 +441,7 @@ def presented(rows, server_port):
 
 def score(rec, cut, rec_flags, pres):
     """Counts for one cut; wrong = [(dir, opcode, len, frame number, note)]."""
-    r = {"recoverable": 0, "recovered": 0, "extra": 0, "wrong": []}
+    r = {"recoverable": 0, "recovered": 0, "extra": 0, "wrong": [], "missed": [], "late": 0}
     for d in ("c2s", "s2c"):
         msgs = rec.messages[d]
         flags = dict(rec_flags[d])
@@ -458,8 +458,16 @@ def score(rec, cut, rec_flags, pres):
             j = t + 1
             if flags.get(t):
                 r["recovered"] += 1
+                flags[t] = "done"
             else:
                 r["extra"] += 1
+        done = [t for t, ok in flags.items() if ok == "done"]
+        for t, ok in flags.items():
+            if ok is True:
+                if done and t > min(done):
+                    r["late"] += 1
+                m = msgs[t]
+                r["missed"].append((d, t, m["op"], m["len"], m["compressed"], len(m["ranges"])))
     return r
 
 
@@ -498,9 +506,14 @@ def run_recording(ts, truth, pcap, args, log=print):
         for n, cut in enumerate(cuts):
             s = score(rec, cut, flags[n], pres.get(n, {}))
             k = kinds.setdefault(cut.kind, {"cuts": 0, "recoverable": 0, "recovered": 0, "extra": 0, "wrong": 0,
-                                            "wrong_list": []})
+                                            "late": 0, "wrong_list": [], "missed_list": []})
+            if s["missed"]:
+                k["missed_list"].append({"cut": n, "label": cut.label(), "orig_first_packet": rec.pkts[cut.first].num,
+                                         "missed": [{"dir": d, "index": t, "opcode": op, "len": ln,
+                                                     "compressed": c, "frames": nf}
+                                                    for d, t, op, ln, c, nf in s["missed"]]})
             k["cuts"] += 1
-            for f in ("recoverable", "recovered", "extra"):
+            for f in ("recoverable", "recovered", "extra", "late"):
                 k[f] += s[f]
             k["wrong"] += len(s["wrong"])
             for w in s["wrong"]:
@@ -509,8 +522,9 @@ def run_recording(ts, truth, pcap, args, log=print):
                                         "orig_first_packet": rec.pkts[cut.first].num})
         res["passes"][passes] = kinds
         for kind, k in kinds.items():
-            log("  %-28s %d-pass %-8s cuts %4d recoverable %6d recovered %6d (%5.1f%%) wrong %d extra %d" % (
-                rec.name, passes, kind, k["cuts"], k["recoverable"], k["recovered"], pct(k), k["wrong"], k["extra"]))
+            log("  %-28s %d-pass %-8s cuts %4d recoverable %6d recovered %6d (%5.1f%%) late-missed %d wrong %d extra %d" % (
+                rec.name, passes, kind, k["cuts"], k["recoverable"], k["recovered"], pct(k), k["late"], k["wrong"],
+                k["extra"]))
     if not args.keep:
         os.unlink(out_pcap)
     else:
@@ -523,8 +537,9 @@ def pct(k):
 
 
 def markdown(results, cmd, date, plugin):
-    lines = ["| recording | kind | cuts | recoverable | 1-pass recovered | % | wrong | extra | "
-             "2-pass recovered | % | wrong | extra |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| recording | kind | cuts | recoverable | 1-pass recovered | % | late | wrong | extra | "
+             "2-pass recovered | % | late | wrong | extra |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     tot = {}
     for r in results:
         for kind in ("boundary", "inside"):
@@ -532,19 +547,20 @@ def markdown(results, cmd, date, plugin):
             b = r["passes"][2].get(kind)
             if not a:
                 continue
-            lines.append("| %s | %s | %d | %d | %d | %.1f | %d | %d | %d | %.1f | %d | %d |" % (
-                r["recording"], kind, a["cuts"], a["recoverable"], a["recovered"], pct(a), a["wrong"], a["extra"],
-                b["recovered"], pct(b), b["wrong"], b["extra"]))
+            lines.append("| %s | %s | %d | %d | %d | %.1f | %d | %d | %d | %d | %.1f | %d | %d | %d |" % (
+                r["recording"], kind, a["cuts"], a["recoverable"], a["recovered"], pct(a), a["late"], a["wrong"],
+                a["extra"], b["recovered"], pct(b), b["late"], b["wrong"], b["extra"]))
             for p, k in ((1, a), (2, b)):
-                t = tot.setdefault((kind, p), {"cuts": 0, "recoverable": 0, "recovered": 0, "wrong": 0, "extra": 0})
+                t = tot.setdefault((kind, p), {"cuts": 0, "recoverable": 0, "recovered": 0, "late": 0, "wrong": 0,
+                                               "extra": 0})
                 for f in t:
                     t[f] += k[f]
     for kind in ("boundary", "inside"):
         if (kind, 1) in tot:
             a, b = tot[(kind, 1)], tot[(kind, 2)]
-            lines.append("| **all** | %s | %d | %d | %d | %.1f | %d | %d | %d | %.1f | %d | %d |" % (
-                kind, a["cuts"], a["recoverable"], a["recovered"], pct(a), a["wrong"], a["extra"], b["recovered"],
-                pct(b), b["wrong"], b["extra"]))
+            lines.append("| **all** | %s | %d | %d | %d | %.1f | %d | %d | %d | %d | %.1f | %d | %d | %d |" % (
+                kind, a["cuts"], a["recoverable"], a["recovered"], pct(a), a["late"], a["wrong"], a["extra"],
+                b["recovered"], pct(b), b["late"], b["wrong"], b["extra"]))
     wrong = []
     for r in results:
         for p in (1, 2):
