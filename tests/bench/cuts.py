@@ -7,6 +7,7 @@ frame, the HTTP handshake gone, in one pass and in two.
     tests/bench/cuts.py [--plugin build/plugin/ws.so] [--recordings GLOB]...
                         [--boundaries 200] [--inside 50] [--seed 1]
                         [--window-segments 40] [--window-bytes 262144]
+                        [--cut KIND:FRAME:K]... [--keep]
                         [--out report.md] [--json report.json]
 
 For every recording NAME.pcapng with a NAME.truth.json (wss-*, edge-* and seed are
@@ -46,6 +47,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import struct
 import sys
 import zlib
@@ -256,7 +258,7 @@ class Cut:
         self.cut_at = {}  # first byte of each direction in the capture
 
     def label(self):
-        return "%s@pkt%d+%d" % (self.kind, self.first, self.k)
+        return "%s:%d:%d" % (self.kind, self.num, self.k)
 
 
 def make_cuts(rec, boundaries, inside, seed):
@@ -488,8 +490,14 @@ def find_recordings(globs):
 
 def run_recording(ts, truth, pcap, args, log=print):
     rec = Recording(pcap, truth)
-    cuts = make_cuts(rec, args.boundaries, args.inside, args.seed)
+    if getattr(args, "only", None):
+        # Given cuts: (kind, original frame number of the first packet, bytes dropped from it).
+        by_num = {p.num: i for i, p in enumerate(rec.pkts)}
+        cuts = [Cut(kind, by_num[num], k) for kind, num, k in args.only]
+    else:
+        cuts = make_cuts(rec, args.boundaries, args.inside, args.seed)
     for c in cuts:
+        c.num = rec.pkts[c.first].num
         fill_cut(rec, c, args.window_segments, args.window_bytes)
     flags = [recoverable(rec, c) for c in cuts]
     out_pcap = os.path.join(ts.workdir, "captures", "cuts-%s.pcap" % rec.name)
@@ -529,6 +537,7 @@ def run_recording(ts, truth, pcap, args, log=print):
         os.unlink(out_pcap)
     else:
         res["pcap"] = out_pcap
+        log("  kept %s (conversation i = cut i = tcp.stream i)" % out_pcap)
     return res
 
 
@@ -566,7 +575,7 @@ def markdown(results, cmd, date, plugin):
         for p in (1, 2):
             for kind, k in r["passes"][p].items():
                 for w in k["wrong_list"]:
-                    wrong.append("- %s, %d-pass, cut %d (%s, original packet %d), tcp.stream %d, %s frame %d: "
+                    wrong.append("- %s, %d-pass, cut %d (--cut %s, original packet %d), tcp.stream %d, %s frame %d: "
                                  "opcode %d len %d (%s), starts %s" % (
                                      r["recording"], p, w["cut"], w["label"], w["orig_first_packet"], w["stream"],
                                      w["dir"], w["frame"], w["opcode"], w["len"], w["note"], w["head"]))
@@ -586,11 +595,16 @@ def main(argv=None):
     ap.add_argument("--window-bytes", type=int, default=262144)
     ap.add_argument("--out", help="markdown report")
     ap.add_argument("--json", help="json report")
+    ap.add_argument("--cut", action="append", dest="only", type=lambda v: (v.split(":")[0], int(v.split(":")[1]),
+                                                                           int(v.split(":")[2])),
+                    help="only this cut, KIND:FRAME:K (the recording's frame number of the cut's first packet, "
+                         "payload bytes dropped from it); repeatable; with one --recordings")
     ap.add_argument("--keep", action="store_true", help="keep the cut pcaps (in tshark's work folder, not removed)")
     args = ap.parse_args(argv)
     globs = args.recordings or [os.path.join(CAPTURES, "*.truth.json"), os.path.join(CAPTURES, "impls", "*.truth.json")]
     recs = find_recordings(globs)
     ts, cleanup = make_tshark(args.plugin)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # runs the cleanup below
     results = []
     try:
         for truth, pcap in recs:

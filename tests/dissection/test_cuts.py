@@ -36,3 +36,25 @@ def test_cuts_no_wrong_message(tshark, name):
     assert not wrong, "%s: %d wrong messages (reproduce: tests/bench/cuts.py --recordings " \
         "test-captures/%s.truth.json --boundaries 10 --inside 10 --seed 1 --keep):\n%s" % (
             name, len(wrong), name, len(wrong), "\n".join(wrong[:30]))
+
+
+# Cuts that a build of the plugin once got wrong: (recording, kind, original frame
+# number of the cut's first packet, payload bytes dropped from it).
+REGRESSIONS = [
+    # A server segment holding one whole compressed empty message (c2 01 00), cut
+    # after the header: a build of 2026-12-01 then showed the rest of the server
+    # side as frames of reserved opcodes and garbage control frames.
+    ("deflate-py-py", "inside", 11, 2),
+]
+
+
+@pytest.mark.parametrize("name,kind,num,k", REGRESSIONS)
+def test_cut_regression(tshark, name, kind, num, k):
+    args = argparse.Namespace(only=[(kind, num, k)], boundaries=0, inside=0, seed="1", window_segments=40,
+                              window_bytes=262144, keep=False)
+    base = os.path.join(CAPTURES, name)
+    res = cuts.run_recording(tshark, base + ".truth.json", base + ".pcapng", args, log=lambda s: None)
+    wrong = ["%d-pass %s frame %d: opcode %d len %d, %s" % (p, w["dir"], w["frame"], w["opcode"], w["len"], w["note"])
+             for p in (1, 2) for w in res["passes"][p][kind]["wrong_list"]]
+    assert not wrong, "%s cut at packet %d + %d bytes: %d wrong messages:\n%s" % (name, num, k, len(wrong),
+                                                                                  "\n".join(wrong[:20]))
