@@ -342,6 +342,12 @@ def recoverable(rec, cut):
         known = False
         for j in range(first, len(msgs)):
             m = msgs[j]
+            if m["start"] < c:
+                # Messages are in completion order: a fragmented message that began before
+                # the cut can complete after a control frame that follows the cut. Not in the
+                # capture, and the inflater starts (unknown window) after it anyway.
+                res.append((j, False))
+                continue
             whole = all(_inside(cut.covered[d], a, b) for a, b in m["ranges"])
             ok = whole
             if m["compressed"] and rec.takeover[d]:
