@@ -248,6 +248,14 @@ typedef struct {
     guint32 start_frame;    /* the packet where it began */
 } ws_carry_t;
 
+/* A run of segments of one direction that fit as frames, from a frame boundary the
+ * heuristic found; confirmed once it earned enough evidence (its segments are then
+ * decoded on later passes). */
+typedef struct {
+    guint32 start;          /* its first packet */
+    gboolean confirmed;
+} ws_run_t;
+
 /* Per direction, first pass: the message being assembled and the inflater. */
 typedef struct {
     /* The TCP byte stream (first pass): the sequence number after the last byte handed
@@ -259,8 +267,8 @@ typedef struct {
     gboolean track_known;
     gboolean hist_lost;     /* the next compressed message starts from unknown history */
     gboolean hunting;       /* frame boundaries lost after a gap: looking for them again */
-    int hunt_score;         /* the evidence that finds them */
-    wsc_heur_conv resync;   /* the evidence for the next boundary (only this direction's half is used) */
+    int hunt_score;         /* the evidence of its own the direction's run needs */
+    ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
     ws_msg_t *cur;
     GByteArray *frag;       /* payload of the fragments so far, compressed or not (reused) */
@@ -363,7 +371,7 @@ static void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_re
 enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
 
 /* On a port another dissector owns: undecided, that dissector's, ours. */
-enum { WS_PORT_UNDECIDED = 0, WS_PORT_OWNER, WS_PORT_WS };
+enum { WS_PORT_UNDECIDED = 0, WS_PORT_OWNER, WS_PORT_WS, WS_PORT_HTTP };
 /* Segments of a conversation on a guarded port after which the owner keeps it. */
 #define WS_GUARD_MAX_TRIES 2000
 
@@ -376,6 +384,7 @@ typedef struct {
     guint8 unsynced;     /* WS_UNSYNCED_*: why the segment is not decoded as frames */
     guint32 old_len;     /* bytes at its start that an earlier segment already had (not decoded again) */
     guint32 gap;         /* bytes of this direction missing just before this segment */
+    ws_run_t *run;       /* plausible segments: the run they belong to */
 } ws_pkt_t;
 
 /* Segments of an accepted conversation not decoded as frames. */
@@ -1351,6 +1360,24 @@ static gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
     return TRUE;
 }
 
+/* TCP's sequence analysis flags a segment "previous segment not captured" with this bit
+ * of struct tcp_acked's flags (TCP_A_LOST_PACKET in packet-tcp.c). */
+#define WS_TCP_A_LOST_PACKET 0x0002
+/* ws_pkt_t.gap when TCP says bytes are missing but not how many. */
+#define WS_GAP_UNKNOWN G_MAXUINT32
+
+/*
+ * First pass: has TCP's sequence analysis seen bytes missing before this segment? Used
+ * where our own check has nothing to compare with yet: the first segment of a direction
+ * after HTTP's Upgrade (HTTP does not hand on sequence numbers).
+ */
+static gboolean ws_tcp_saw_loss(packet_info *pinfo)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
+
+    return tcpd && tcpd->ta && (tcpd->ta->flags & WS_TCP_A_LOST_PACKET);
+}
+
 /* Stops following the direction's open frame (its frame boundaries are no longer known). */
 static void ws_carry_drop(ws_dir_t *d)
 {
@@ -1548,6 +1575,18 @@ static int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_s
     return r;
 }
 
+/* Evidence that finds a direction's first frame boundary when it has sent nothing before
+ * the conversation was accepted: its first segment most likely starts with a frame. */
+#define WS_FIRST_BOUNDARY_SCORE 2
+/* Evidence that finds frame boundaries again after a gap, in a direction whose masking
+ * is known: as much as the whole conversation needs to be accepted (random bytes
+ * in tiny segments offer many tries). */
+#define WS_RESYNC_SCORE 4
+/* Evidence of its own that a direction's run of frames needs, when the conversation is
+ * accepted, for its frame boundaries to be trusted: more than one frame that fills its
+ * segment exactly (about one random segment in 5,000 looks like that). */
+#define WS_TRUSTED_RUN_SCORE 3
+
 /*
  * After a gap in an accepted conversation (or for a direction that has shown no frame
  * boundary yet): frame boundaries are looked for again, with the evidence score needed.
@@ -1561,45 +1600,64 @@ static void ws_start_hunting(ws_conv_t *st, int dir, int score)
     ws_carry_drop(d);
     d->hunting = TRUE;
     d->hunt_score = score;
-    wsc_heur_conv_init(&d->resync);
-    d->resync.dir[dir].masked = st->masked[dir] >= 0 ? st->masked[dir] :
-                                st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
+    d->run = NULL;
+    st->run_start[dir] = 0;
+    wsc_heur_conv_reset_dir(&st->heur, dir);
+    st->heur.dir[dir].masked = st->masked[dir] >= 0 ? st->masked[dir] :
+                               st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
 }
 
-/* Evidence that finds a direction's first frame boundary when it has sent nothing before
- * the conversation was accepted: its first segment most likely starts with a frame. */
-#define WS_FIRST_BOUNDARY_SCORE 2
-/* Evidence that finds frame boundaries again after a gap, in a direction whose masking
- * is known (a small frame that ends with its segment is enough). */
-#define WS_RESYNC_SCORE 3
+static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, const wsc_heur_seg *seg,
+                          gboolean decoded_now, gboolean have_seq, guint32 seq);
+
+/* The run of direction dir has earned enough: its frames are trusted from its start. */
+static void ws_run_confirm(ws_conv_t *st, int dir)
+{
+    ws_dir_t *d = &st->d[dir];
+
+    d->hunting = FALSE;
+    if (d->run) {
+        d->run->confirmed = TRUE;
+        if (!st->boundary[dir] || d->run->start < st->boundary[dir])
+            st->boundary[dir] = d->run->start;
+    }
+}
 
 /*
- * First pass, accepted conversation, direction hunting for frame boundaries: returns
- * TRUE when this segment shows one with enough evidence (the bytes before it are then
- * marked to be shown as a continuation).
+ * First pass, accepted conversation, a direction whose frame boundaries are not yet
+ * trusted: the segment goes to the evidence like one before the decision (its frames
+ * followed, shown on later passes if the run is confirmed). Returns TRUE when the run
+ * has now earned enough for the segment to be decoded as frames.
  */
-static gboolean ws_hunt(tvbuff_t *tvb, ws_conv_t *st, int dir, ws_pkt_t *pkt)
+static gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_pkt_t *pkt,
+                        gboolean have_seq, guint32 seq)
 {
     ws_dir_t *d = &st->d[dir];
     guint caplen = tvb_captured_length(tvb);
     wsc_heur_seg seg;
+    int v;
 
     if (caplen == 0)
         return FALSE;
-    if (wsc_heur_conv_feed(&d->resync, dir, tvb_get_ptr(tvb, 0, caplen), caplen, caplen == tvb_reported_length(tvb),
-                           d->hunt_score, &seg) != WSC_SEG_ACCEPT)
+    if (st->fed_num == pinfo->num && st->fed_raw == (guint32)tvb_raw_offset(tvb))
+        /* The segment that decided the conversation: already fed and followed. */
         return FALSE;
-    d->hunting = FALSE;
-    if (seg.skip_header + seg.skip_payload > 0) {
-        pkt->cont_len = (guint32)(seg.skip_header + seg.skip_payload);
-        pkt->cont_hdr = (guint32)seg.skip_header;
-        pkt->cont.payload_pos = seg.skip_payload_pos;
-        pkt->cont.payload_len = seg.skip_payload_len;
-        memcpy(pkt->cont.key, seg.skip_key, 4);
-        pkt->cont.masked = seg.skip_masked;
-        pkt->cont.opcode = seg.skip_opcode;
+    v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen, caplen == tvb_reported_length(tvb),
+                           G_MAXINT, &seg);
+    if (v != WSC_SEG_REJECT && st->heur.dir[dir].score >= d->hunt_score) {
+        if (!d->run) {
+            d->run = wmem_new0(wmem_file_scope(), ws_run_t);
+            d->run->start = pinfo->num;
+        }
+        ws_run_confirm(st, dir);
+        ws_feed_apply(tvb, pinfo, st, dir, &seg, TRUE, have_seq, seq);
+        pkt->pre = WS_PRE_NONE;
+        return TRUE;
     }
-    return TRUE;
+    if (v == WSC_SEG_REJECT)
+        seg.verdict = WSC_SEG_REJECT;
+    ws_feed_apply(tvb, pinfo, st, dir, &seg, FALSE, have_seq, seq);
+    return FALSE;
 }
 
 /*
@@ -1612,9 +1670,16 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
 {
     ws_dir_t *d = &st->d[dir];
     guint32 gap;
+    gboolean first = !d->seq_known;
     int where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     tvbuff_t *whole_tvb = tvb;
     ws_pkt_t *pkt;
+
+    if (where == WS_SEQ_NEXT && first && have_seq && st->upgraded && ws_tcp_saw_loss(pinfo)) {
+        /* After the handshake, before the first bytes we see: something is missing. */
+        where = WS_SEQ_GAP;
+        gap = WS_GAP_UNKNOWN;
+    }
 
     if (where == WS_SEQ_OLD) {
         pkt = ws_pkt_get(pinfo, tvb, TRUE);
@@ -1634,7 +1699,7 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
     }
     if (d->hunting) {
         pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
-        if (!ws_hunt(tvb, st, dir, pkt)) {
+        if (!ws_hunt(tvb, pinfo, st, dir, pkt, have_seq, seq)) {
             pkt->unsynced = WS_UNSYNCED_HUNTING;
             return FALSE;
         }
@@ -1675,6 +1740,20 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
     return TRUE;
 }
 
+/* ws.stream.gap on the TCP layer's item. */
+static void ws_expert_gap(packet_info *pinfo, proto_tree *tree, guint32 gap)
+{
+    if (gap == WS_GAP_UNKNOWN)
+        expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
+                               "Bytes of this direction are missing before this segment (TCP saw a segment not "
+                               "captured): the message in progress and the compression history end here");
+    else
+        expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
+                               "%u bytes of this direction are missing before this segment (not captured, or "
+                               "decoded by another dissector): the message in progress and the compression "
+                               "history end here", gap);
+}
+
 /* Frames of one segment (or reassembled run of segments) of an accepted conversation. */
 static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean reassemble,
                              gboolean have_seq, guint32 seq)
@@ -1703,22 +1782,20 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     if (!PINFO_FD_VISITED(pinfo) && reassemble)
         ws_stream_first_pass(tvb, pinfo, st, ctx.dir, have_seq, seq);
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
-    if (pkt && pkt->unsynced) {
+    if (pkt && pkt->unsynced == WS_UNSYNCED_HUNTING && pkt->run && pkt->run->confirmed && PINFO_FD_VISITED(pinfo))
+        /* Followed while its direction's boundaries were not yet trusted, and part of the
+         * run that then earned enough: decoded now, as TCP handed it (not reassembled). */
+        reassemble = FALSE;
+    else if (pkt && pkt->unsynced) {
         ws_show_unsynced(tvb, pinfo, tree, pkt->unsynced == WS_UNSYNCED_OLD ?
                          "Bytes already seen in an earlier segment (retransmission), not decoded again" :
                          "Not decoded: bytes after a gap in the TCP stream, before the next frame boundary");
         if (pkt->gap)
-            expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
-                                   "%u bytes of this direction are missing before this segment (not captured, or "
-                                   "decoded by another dissector): the message in progress and the compression "
-                                   "history end here", pkt->gap);
+            ws_expert_gap(pinfo, tree, pkt->gap);
         return (int)tvb_captured_length(tvb);
     }
     if (pkt && pkt->gap)
-        expert_add_info_format(pinfo, proto_tree_get_parent(tree), &ei_ws_stream_gap,
-                               "%u bytes of this direction are missing before this segment (not captured, or decoded "
-                               "by another dissector): the message in progress and the compression history end here",
-                               pkt->gap);
+        ws_expert_gap(pinfo, tree, pkt->gap);
     if (pkt && pkt->old_len) {
         /* Old bytes retransmitted with new ones: the new ones are decoded. */
         tvbuff_t *old = tvb_new_subset_length(tvb, 0, (gint)MIN(pkt->old_len, len));
@@ -1750,6 +1827,85 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 }
 
 /*
+ * What a segment fed to the evidence leaves behind (first pass): a rejected one ends
+ * its direction's run; a plausible one is remembered with its run, the frame it
+ * finishes is completed, and, unless it is decoded now (decoded_now), its whole frames
+ * are followed into messages and a frame its end cuts is gathered over the next ones.
+ */
+static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, const wsc_heur_seg *seg,
+                          gboolean decoded_now, gboolean have_seq, guint32 seq)
+{
+    guint caplen = tvb_captured_length(tvb);
+    ws_dir_t *d = &st->d[dir];
+    guint32 raw = (guint32)tvb_raw_offset(tvb);
+    ws_pkt_t *pkt;
+    guint skip;
+
+    if (seg->verdict == WSC_SEG_REJECT) {
+        st->run_start[dir] = 0;
+        d->run = NULL;
+        ws_carry_drop(d);
+        if ((seg->scan.reject & WSC_R_SAME_MASKS) && !st->claimed) {
+            st->run_start[dir ^ 1] = 0;
+            st->d[dir ^ 1].run = NULL;
+            ws_carry_drop(&st->d[dir ^ 1]);
+        }
+        return;
+    }
+    /* Only plausible segments are remembered: the others are told apart later by their frame number. */
+    pkt = ws_pkt_get(pinfo, tvb, TRUE);
+    pkt->pre = WS_PRE_PLAUSIBLE;
+    if (!d->run) {
+        d->run = wmem_new0(wmem_file_scope(), ws_run_t);
+        d->run->start = pinfo->num;
+    }
+    pkt->run = d->run;
+    skip = (guint)(seg->skip_header + seg->skip_payload);
+    if (skip > 0) {
+        ws_frame_rec_t *rec = NULL;
+        guint hdr_used = 0;
+        gint64 used = 0;
+
+        if (d->carry.active) {
+            used = ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, 0, caplen), MIN(skip, caplen), &hdr_used, &rec);
+            ws_frame_rec_put(pinfo, raw, rec);
+        }
+        if (used != (gint64)skip)
+            /* The frame was not followed from its start here: it is lost to its message. */
+            ws_carry_drop(d);
+        pkt->cont_len = (guint32)skip;
+        pkt->cont_hdr = (guint32)seg->skip_header;
+        pkt->cont.payload_pos = seg->skip_payload_pos;
+        pkt->cont.payload_len = seg->skip_payload_len;
+        memcpy(pkt->cont.key, seg->skip_key, 4);
+        pkt->cont.masked = seg->skip_masked;
+        pkt->cont.opcode = seg->skip_opcode;
+        pkt->cont.start_frame = st->open_frame[dir];
+    }
+    if (!decoded_now) {
+        ws_track_segment(tvb, pinfo, st, dir, skip, have_seq, seq);
+        if (seg->scan.tail_header_len) {
+            /* A frame the segment's end cuts: gathered over the next segments. */
+            guint tail = seg->scan.tail_header_len + (guint)seg->scan.tail_payload_seen;
+            guint hdr_used;
+            ws_frame_rec_t *rec;
+            if (tail <= caplen && caplen == tvb_reported_length(tvb)) {
+                ws_carry_start(d, pinfo, TRUE, have_seq, seq + (caplen - tail));
+                ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, (gint)(caplen - tail), tail), tail, &hdr_used, &rec);
+            } else {
+                ws_carry_drop(d);
+            }
+        }
+    }
+    if (!st->run_start[dir])
+        st->run_start[dir] = pinfo->num;
+    if (seg->scan.tail_header_len)
+        st->open_frame[dir] = pinfo->num;
+    if (st->masked[dir] < 0)
+        st->masked[dir] = seg->scan.masked;
+}
+
+/*
  * First pass, conversation not yet accepted: feed the segment to the core's
  * evidence gatherer and remember its verdict for later passes. A segment is fed once
  * (the port guard and the heuristic may both see it).
@@ -1761,9 +1917,7 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     ws_dir_t *d = &st->d[dir];
     guint32 raw = (guint32)tvb_raw_offset(tvb);
     wsc_heur_seg seg;
-    ws_pkt_t *pkt;
     guint32 gap;
-    guint skip;
     int v, where;
 
     if (st->fed_num == pinfo->num && st->fed_raw == raw)
@@ -1795,63 +1949,16 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
                            caplen == tvb_reported_length(tvb), (int)ws_pref_claim_score, &seg);
     st->fed_verdict = v;
     if (v == WSC_SEG_REJECT) {
-        st->run_start[dir] = 0;
-        ws_carry_drop(d);
-        if (seg.scan.reject & WSC_R_SAME_MASKS) {
-            st->run_start[dir ^ 1] = 0;
-            ws_carry_drop(&st->d[dir ^ 1]);
-        }
+        ws_feed_apply(tvb, pinfo, st, dir, &seg, FALSE, have_seq, seq);
         /* A conversation that never looked like frames at all is not worth scanning forever. */
         if (!st->run_start[0] && !st->run_start[1] && ++st->rejects >= 1000)
             st->gave_up = TRUE;
         return v;
     }
-    /* Only plausible segments are remembered: the others are told apart later by their frame number. */
-    pkt = ws_pkt_get(pinfo, tvb, TRUE);
-    pkt->pre = WS_PRE_PLAUSIBLE;
-    skip = (guint)(seg.skip_header + seg.skip_payload);
-    if (skip > 0) {
-        ws_frame_rec_t *rec = NULL;
-        guint hdr_used = 0;
-        gint64 used = 0;
-
-        if (d->carry.active) {
-            used = ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, 0, caplen), MIN(skip, caplen), &hdr_used, &rec);
-            ws_frame_rec_put(pinfo, raw, rec);
-        }
-        if (used != (gint64)skip)
-            /* The frame was not followed from its start here: it is lost to its message. */
-            ws_carry_drop(d);
-        pkt->cont_len = (guint32)skip;
-        pkt->cont_hdr = (guint32)seg.skip_header;
-        pkt->cont.payload_pos = seg.skip_payload_pos;
-        pkt->cont.payload_len = seg.skip_payload_len;
-        memcpy(pkt->cont.key, seg.skip_key, 4);
-        pkt->cont.masked = seg.skip_masked;
-        pkt->cont.opcode = seg.skip_opcode;
-        pkt->cont.start_frame = st->open_frame[dir];
-    }
-    if (v != WSC_SEG_ACCEPT) {
-        ws_track_segment(tvb, pinfo, st, dir, skip, have_seq, seq);
-        if (seg.scan.tail_header_len) {
-            /* A frame the segment's end cuts: gathered over the next segments. */
-            guint tail = seg.scan.tail_header_len + (guint)seg.scan.tail_payload_seen;
-            guint hdr_used;
-            ws_frame_rec_t *rec;
-            if (tail <= caplen && caplen == tvb_reported_length(tvb)) {
-                ws_carry_start(d, pinfo, TRUE, have_seq, seq + (caplen - tail));
-                ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, (gint)(caplen - tail), tail), tail, &hdr_used, &rec);
-            } else {
-                ws_carry_drop(d);
-            }
-        }
-    }
-    if (!st->run_start[dir])
-        st->run_start[dir] = pinfo->num;
-    if (seg.scan.tail_header_len)
-        st->open_frame[dir] = pinfo->num;
-    if (st->masked[dir] < 0)
-        st->masked[dir] = seg.scan.masked;
+    /* The segment that decides is decoded now, unless its own direction has not earned
+     * enough to be trusted (see below). */
+    ws_feed_apply(tvb, pinfo, st, dir, &seg,
+                  v == WSC_SEG_ACCEPT && st->heur.dir[dir].score >= WS_TRUSTED_RUN_SCORE, have_seq, seq);
     if (v == WSC_SEG_ACCEPT) {
         char buf[256];
         wsc_heur_describe(st->heur.evidence, buf, sizeof(buf));
@@ -1859,12 +1966,25 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
         st->score = seg.score;
         st->claimed = TRUE;
         st->claim_frame = pinfo->num;
-        st->boundary[0] = st->run_start[0];
-        st->boundary[1] = st->run_start[1];
-        if (!st->boundary[dir ^ 1])
-            /* The other direction has shown no frame boundary yet: look for one (its first
-             * segment, if it has sent nothing yet, most likely starts with a frame). */
-            ws_start_hunting(st, dir ^ 1, st->d[dir ^ 1].seq_known ? (int)ws_pref_claim_score : WS_FIRST_BOUNDARY_SCORE);
+        {
+            int i;
+            for (i = 0; i < 2; i++) {
+                st->boundary[i] = 0;
+                if (st->run_start[i] && st->heur.dir[i].score >= WS_TRUSTED_RUN_SCORE) {
+                    ws_run_confirm(st, i);
+                } else if (st->run_start[i]) {
+                    /* A run of frames that has earned next to nothing itself (the evidence
+                     * came from the other direction) may have begun inside a frame: it is
+                     * followed on until it earns enough, and shown from its start then. */
+                    st->d[i].hunting = TRUE;
+                    st->d[i].hunt_score = WS_TRUSTED_RUN_SCORE;
+                } else {
+                    /* No frame boundary yet: looked for (the first segment of a direction
+                     * that has sent nothing yet most likely starts with a frame). */
+                    ws_start_hunting(st, i, st->d[i].seq_known ? WS_RESYNC_SCORE : WS_FIRST_BOUNDARY_SCORE);
+                }
+            }
+        }
         /* This segment is decoded now: its sequence numbers are checked again there. */
         d->seq_known = FALSE;
     }
@@ -1924,6 +2044,21 @@ static gboolean ws_looks_like_http(tvbuff_t *tvb)
 }
 
 /*
+ * The start of a WebSocket handshake on a port that another protocol owns: "GET /"
+ * (RFC 6455 4.1: the opening handshake is a GET) or HTTP's "101" answer. HTTP gets such
+ * a conversation, so that its Upgrade hands the connection to us.
+ */
+static gboolean ws_looks_like_handshake(tvbuff_t *tvb)
+{
+    guint8 b[13];
+    guint n = MIN(tvb_captured_length(tvb), sizeof(b));
+
+    tvb_memcpy(tvb, b, 0, n);
+    return (n >= 5 && memcmp(b, "GET /", 5) == 0) ||
+           (n >= 13 && memcmp(b, "HTTP/1.", 7) == 0 && memcmp(b + 8, " 101 ", 5) == 0);
+}
+
+/*
  * Calls h (if any) from a layer without a protocol of its own between the caller
  * (TCP, HTTP) and the real dissector: the caller's permission to ask for more
  * segments is handed on, as HTTP does for upgraded protocols.
@@ -1958,6 +2093,8 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
         if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
             st->port_choice = WS_PORT_OWNER;
+        } else if (owner != http_tcp_handle && http_tcp_handle && ws_looks_like_handshake(tvb)) {
+            st->port_choice = WS_PORT_HTTP;
         } else if (st->gave_up) {
             st->port_choice = WS_PORT_OWNER;
         } else if (ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
@@ -1969,7 +2106,11 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             st->port_choice = WS_PORT_OWNER;
         }
     }
-    if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_OWNER && !st->claimed) {
+    if (st->port_choice == WS_PORT_HTTP)
+        /* Also on later passes: the conversation is HTTP's until its Upgrade. */
+        owner = http_tcp_handle;
+    if (!PINFO_FD_VISITED(pinfo) && (st->port_choice == WS_PORT_OWNER || st->port_choice == WS_PORT_HTTP) &&
+        !st->claimed) {
         /* Where the byte streams stand, should the owner hand the connection over
          * (HTTP's Upgrade). A segment fed above is not counted twice. */
         guint32 gap;
@@ -2144,7 +2285,7 @@ static int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
 
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
     dir = ws_direction(st, pinfo);
-    if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && st->boundary[dir] && pinfo->num >= st->boundary[dir])
+    if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && pkt->run && pkt->run->confirmed)
         return dissect_ws_stream(tvb, pinfo, tree, st, FALSE, FALSE, 0);
     if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
         proto_item *ti;

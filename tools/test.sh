@@ -43,4 +43,4 @@ echo "== tshark with the sanitizer build over every capture and mutated copies"
 /usr/bin/python3 tests/fuzz/asan_captures.py build-asan/plugin/ws.so --mutations 5
 
 echo "== end-to-end tests (pytest + tshark)"
-WS_PLUGIN="$PWD/build/plugin/ws.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/dissection
+WS_PLUGIN="$PWD/build/plugin/ws.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/difftest tests/dissection

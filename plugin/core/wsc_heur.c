@@ -13,10 +13,26 @@
 #include "wsc_mask.h"
 #include "wsc_utf8.h"
 
+/* Bytes that text almost never holds: NUL, the C0 controls other than tab, line feed
+ * and carriage return, and DEL. A stretch of masked text unmasked with a key taken from
+ * the middle of a frame (a capture cut inside it) is ASCII often enough, but rarely
+ * free of these. */
+static int has_control(const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 /* Unmasks and validates up to max bytes of a payload; returns 1 if valid so far, 2 if
- * valid but holding a NUL byte (*nul), 0 if not valid. Text with NULs is valid UTF-8
- * but proves nothing: a run of zero bytes, or a repeating pattern unmasked with a key
- * taken from itself, gives it. */
+ * valid but holding a control byte (has_control()), 0 if not valid. Such text is valid
+ * UTF-8 but proves nothing: a run of zero bytes, a repeating pattern unmasked with a key
+ * taken from itself, or masked text unmasked with the wrong key give it. */
 static int text_prefix_valid(const uint8_t *p, size_t n, const wsc_frame_header *h, int need_complete)
 {
     uint8_t chunk[256];
@@ -33,7 +49,7 @@ static int text_prefix_valid(const uint8_t *p, size_t n, const wsc_frame_header 
             memcpy(chunk, p + done, k);
         if (!wsc_utf8_feed(&u, chunk, k))
             return 0;
-        if (!nul && memchr(chunk, 0, k))
+        if (!nul && has_control(chunk, k))
             nul = 1;
         done += k;
     }
@@ -315,7 +331,7 @@ static int open_text_ok(wsc_heur_dir *d, const wsc_frame_header *h, const uint8_
             memcpy(chunk, p + done, k);
         if (!wsc_utf8_feed(&d->text, chunk, k))
             return 0;
-        if (memchr(chunk, 0, k))
+        if (has_control(chunk, k))
             d->text_nul = 1;
         done += k;
         d->text_seen += k;
@@ -374,6 +390,7 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         wsc_utf8_init(&d->text);
         d->text_seen = 0;
         d->text_nul = 0;
+        d->open_segments = 0;
         if (h.payload_len == 0) {
             /* An empty frame: whole now, and worth nothing. */
             d->hdr_have = 0;
@@ -396,12 +413,19 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         used += n;
         d->owed -= n;
         d->payload_pos += n;
+        if (d->owed > 0)
+            d->open_segments++;
         if (d->owed == 0) {
             d->hdr_have = 0;
             if (is_plain_text(&h) && h.fin && d->text_seen == h.payload_len && !wsc_utf8_complete(&d->text))
                 return (size_t)-1;
-            /* A frame begun in an earlier segment ends here: it counts as a whole one. */
-            if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0) {
+            /* A frame begun in an earlier segment ends here. Text checked all the way
+             * counts as a whole frame; other payload only when it fills the segment
+             * right after its header's (header and payload written apart): a frame
+             * found in random bytes that happens to end with some later segment proves
+             * nothing. */
+            if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
+                (is_plain_text(&h) ? d->text_seen == h.payload_len && !d->text_nul : d->open_segments == 0)) {
                 *points += 1;
                 *evidence |= WSC_EV_SPLIT_FRAME;
                 if (is_plain_text(&h) && !d->text_nul)
@@ -477,6 +501,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
                     wsc_utf8_init(&d->text);
                     d->text_seen = 0;
                     d->text_nul = 0;
+                    d->open_segments = seen ? 1 : 0;
                     if (is_plain_text(&h))
                         (void)open_text_ok(d, &h, buf + len - seen, seen);
                     d->payload_pos = seen;

@@ -98,6 +98,7 @@ typedef struct wsc_heur_dir {
     wsc_utf8 text;           /* an uncompressed text frame: its payload so far is UTF-8 */
     uint64_t text_seen;      /* payload bytes of it checked */
     int text_nul;            /* a NUL among them (no evidence then) */
+    uint32_t open_segments;  /* segments after its header's that held some of its payload */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {

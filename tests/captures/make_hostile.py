@@ -18,6 +18,9 @@ OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 TEXT, BINARY, CLOSE, PING, CONT = 1, 2, 8, 9, 0
 HELLO = frame(TEXT, b'{"hello":"hostile capture ahead"}')
 AFTER = frame(TEXT, b"after")
+# After a gap, frame boundaries are found again on evidence as strong as a conversation
+# needs: a text of some length (a 5-byte one alone is not enough).
+RESYNC = frame(TEXT, b"a frame boundary again after the gap")
 
 
 def stream(port):
@@ -101,6 +104,7 @@ def main():
     s.send("s", big[:4000])
     s.seq["s"] += 2000  # never captured
     s.send("s", big[6000:])
+    s.send("s", RESYNC)
     s.send("s", AFTER)
     write("gap-inside-frame", s)
     # Valid frames followed by garbage in the same segment.
@@ -117,6 +121,7 @@ def main():
     s.seq["s"] += len(mid) // 2  # never captured
     s.send("s", mid[len(mid) // 2:])
     s.send("s", frame(CONT, b"end", fin=True))
+    s.send("s", RESYNC)
     s.send("s", AFTER)
     write("gap-in-message", s)
 

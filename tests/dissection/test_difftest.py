@@ -41,8 +41,9 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
-@pytest.mark.xfail(strict=False, reason="ws.so of 2026-12-01 (/tmp/ws-stable): 23694 of 35463 recoverable "
-                   "messages recovered in two passes (66.8 %); one pass 22996 (64.8 %)")
+@pytest.mark.xfail(strict=False, reason="2026-12-01, after the byte-stream checks: 31975 of 35463 recoverable "
+                   "messages recovered in two passes (90.2 %), one pass 30125 (84.9 %); misses are tiny segments, "
+                   "cuts inside frames, MQTT's port 1883 and HTTP handshakes split into tiny segments (docs/detection.md)")
 def test_recovered(difftest):
     res = difftest[2]
     got, want = res["recovered"], res["recoverable"]

@@ -16,29 +16,11 @@ from wsrecover import digest, expected, load_truth, recover_messages
 NAMES = sorted(os.path.basename(p)[:-len(".truth.json")]
                for p in glob.glob(os.path.join(CAPTURES, "impls", "*.truth.json")))
 
-# server port -> reason, for the recordings the plugin does not get right yet
-# (found with the build of 2026-12-01, /tmp/ws-stable/ws.so)
-KNOWN_PORTS = {
-    8080: "port guard on HTTP's 8080: the GET request becomes 'continuation of a frame that began "
-          "before the capture' and the 101 response a Close frame (RSV1, no FIN, 84 bytes), one "
-          "message too many server->client; passes with -o ws.guard_ports:FALSE",
-    1883: "MQTT owns 1883 and takes the HTTP handshake too: no WebSocket frame decoded at all "
-          "(also with -o ws.guard_protocols:mqtt)",
-}
-
-
-def _param(name):
-    port = load_truth(os.path.join("impls", name + ".truth.json"))["port"]
-    if port in KNOWN_PORTS:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=KNOWN_PORTS[port]))
-    return name
-
-
 def test_impls_present():
     assert len(NAMES) >= 10, NAMES
 
 
-@pytest.mark.parametrize("name", [_param(n) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_message_recovered_whole(tshark, name):
     truth = load_truth(os.path.join("impls", name + ".truth.json"))
     got = digest(recover_messages(tshark, os.path.join("impls", name + ".pcapng"), truth["port"], ("-2",)))
@@ -46,3 +28,25 @@ def test_every_message_recovered_whole(tshark, name):
     for d in ("c2s", "s2c"):
         assert len(got[d]) == len(want[d]), d
         assert got[d] == want[d], d
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_message_recovered_without_handshake(tshark, name):
+    """The capture from the first packet after the 101 (NAME-nohs.pcapng), on the ports
+    other dissectors own, at MTU 1500: two passes give every message, byte-exact."""
+    truth = load_truth(os.path.join("impls", name + ".truth.json"))
+    got = digest(recover_messages(tshark, os.path.join("impls", name + "-nohs.pcapng"), truth["port"], ("-2",)))
+    want = expected(truth)
+    for d in ("c2s", "s2c"):
+        assert got[d] == want[d], d
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_pass_without_handshake_shows_only_what_was_sent(tshark, name):
+    """One pass loses the messages before the decision, never shows one nobody sent: what
+    it shows is the end of what each side sent."""
+    truth = load_truth(os.path.join("impls", name + ".truth.json"))
+    got = digest(recover_messages(tshark, os.path.join("impls", name + "-nohs.pcapng"), truth["port"]))
+    want = expected(truth)
+    for d in ("c2s", "s2c"):
+        assert got[d] == want[d][len(want[d]) - len(got[d]):], d
