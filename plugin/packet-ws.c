@@ -1930,20 +1930,17 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     if (where == WS_SEQ_OLD)
         return WSC_SEG_REJECT;
-    if (where == WS_SEQ_OVERLAP) {
-        /* Rare before a decision: start this direction afresh with the next segment. */
+    if (where == WS_SEQ_OVERLAP || where == WS_SEQ_GAP) {
+        /* The frames of this direction cannot be followed across missing bytes; old
+         * bytes before new ones (rare before a decision) start it afresh with the next
+         * segment. */
         wsc_heur_conv_reset_dir(&st->heur, dir);
         st->run_start[dir] = 0;
+        d->run = NULL;
         ws_carry_drop(d);
         ws_dir_break(d);
-        return WSC_SEG_REJECT;
-    }
-    if (where == WS_SEQ_GAP) {
-        /* The frames of this direction cannot be followed across missing bytes. */
-        wsc_heur_conv_reset_dir(&st->heur, dir);
-        st->run_start[dir] = 0;
-        ws_carry_drop(d);
-        ws_dir_break(d);
+        if (where == WS_SEQ_OVERLAP)
+            return WSC_SEG_REJECT;
     }
     v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen,
                            caplen == tvb_reported_length(tvb), (int)ws_pref_claim_score, &seg);
