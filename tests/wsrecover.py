@@ -85,46 +85,65 @@ def builtin_message_starts(tshark, whole, port):
     return starts
 
 
+def _bytes(n, p):
+    # A zero-length bytes field prints as <MISSING>.
+    return b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
+
+
+def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont):
+    """The whole messages one packet presents, in order, as [(opcode, bytes)], from the
+    -T fields values (occurrences joined by SEP) of ws.opcode, ws.fin, ws.payload,
+    ws.message.length, ws.message.payload, ws.message.opcode, ws.payload_length,
+    ws.message.decoded, ws.rsv and ws.continued.frame: a message of one plain frame (text
+    or binary, FIN, no RSV1) and control frames from their own payload, other messages
+    from ws.message.* on the frame that completes them, or first of all on a packet
+    whose continued piece completes a frame gathered over several packets. Messages
+    that could not be decoded (ws.message.decoded false) give nothing."""
+    ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
+    fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
+    pays = payloads.split(SEP) if payloads else []
+    plen = [int(x) for x in plens.split(SEP)] if plens else []
+    rsv = [int(x, 0) for x in rsvs.split(SEP)] if rsvs else []
+    mops_l = [int(x) for x in mops.split(SEP)] if mops else []
+    dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
+    mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
+    mpay_l = mpays.split(SEP) if mpays else []
+    if not (len(mops_l) == len(dec_l) and sum(dec_l) == len(mlen_l) == len(mpay_l)):
+        raise AssertionError("ws.message fields do not line up: %r %r %r" % (mops, mdec, mlens))
+    msgs = []
+    for mop, ok in zip(mops_l, dec_l):
+        msgs.append((mop, _bytes(mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
+    out = []
+    wanted = sum(1 for op, f, r in zip(ops, fin, rsv) if f and not (op >= 8 or (op in (1, 2) and not r & 4)))
+    if cont and len(msgs) > wanted:
+        # A frame gathered over several packets completes here, before this packet's own frames.
+        mop, body = msgs.pop(0)
+        if body is not None:
+            out.append((mop, body))
+    for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
+        if op >= 8 or (op in (1, 2) and f and not r & 4):
+            out.append((op, _bytes(n, p)))
+        elif f and msgs:
+            mop, body = msgs.pop(0)
+            if body is not None:
+                out.append((mop, body))
+    return out
+
+
+MESSAGE_FIELDS = ["ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload", "ws.message.opcode",
+                  "ws.payload_length", "ws.message.decoded", "ws.rsv", "ws.continued.frame"]
+
+
 def recover_messages(tshark, capture, server_port, extra=()):
-    """Like recover(), but whole messages: data messages from ws.message.* on the frame
-    that completes them (after reassembly and decompression), a message of one plain
-    frame (text or binary, FIN, no RSV1: it has no ws.message tree) and control
-    frames from their own payload. Fragments, frames of unfinished messages and
-    messages that could not be decompressed (ws.message.decoded false) give nothing."""
-    fields = ["tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload",
-              "ws.message.opcode", "ws.payload_length", "ws.message.decoded", "ws.rsv", "ws.continued.frame"]
-    rows = tshark.fields(capture, fields, extra=extra, occurrence_sep=SEP)
+    """Like recover(), but whole messages (row_messages()), per direction in packet order.
+    Fragments, frames of unfinished messages and messages that could not be decompressed
+    give nothing."""
+    rows = tshark.fields(capture, ["tcp.srcport"] + MESSAGE_FIELDS, extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
-    for srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont in rows:
+    for row in rows:
+        srcport, opcodes, mops, cont = row[0], row[1], row[6], row[10]
         if not opcodes and not (cont and mops):
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
-        ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
-        fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
-        pays = payloads.split(SEP) if payloads else []
-        plen = [int(x) for x in plens.split(SEP)] if plens else []
-        rsv = [int(x, 0) for x in rsvs.split(SEP)] if rsvs else []
-        mops_l = [int(x) for x in mops.split(SEP)] if mops else []
-        dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
-        mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
-        mpay_l = mpays.split(SEP) if mpays else []
-        assert len(mops_l) == len(dec_l) and sum(dec_l) == len(mlen_l) == len(mpay_l), (mops, mdec, mlens)
-        msgs = []
-        for mop, ok in zip(mops_l, dec_l):
-            msgs.append((mop, (mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
-        wanted = sum(1 for op, f, r in zip(ops, fin, rsv) if f and not (op >= 8 or (op in (1, 2) and not r & 4)))
-        if cont and len(msgs) > wanted:
-            # A frame gathered over several packets completes here, before this packet's own frames.
-            mop, body = msgs.pop(0)
-            if body is not None:
-                mlen, mpay = body
-                out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
-        for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
-            if op >= 8 or (op in (1, 2) and f and not r & 4):
-                out[d].append((op, b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)))
-            elif f and msgs:
-                mop, body = msgs.pop(0)
-                if body is not None:
-                    mlen, mpay = body
-                    out[d].append((mop, b"" if mlen == 0 and mpay == "<MISSING>" else bytes.fromhex(mpay)))
+        out[d] += row_messages(*row[1:])
     return out

@@ -59,6 +59,7 @@ sys.path.insert(0, os.path.join(TESTS, "difftest"))
 sys.path.insert(0, os.path.join(TESTS, "captures"))
 from tsharkenv import CAPTURES, ROOT, make_tshark  # noqa: E402
 import wsref  # noqa: E402
+import wsrecover  # noqa: E402
 from pcapgen import PcapWriter, checksum  # noqa: E402
 
 SEP = "\x1f"
@@ -400,50 +401,24 @@ def write_cuts(rec, cuts, path):
 # ---------------------------------------------------------------------------------------
 # What the plugin presents, per TCP conversation (the rule of wsrecover.recover_messages)
 
-FIELDS = ["tcp.stream", "frame.number", "tcp.srcport", "ws.opcode", "ws.fin", "ws.payload", "ws.message.length",
-          "ws.message.payload", "ws.message.opcode", "ws.payload_length", "ws.message.decoded", "ws.rsv",
-          "ws.continued.frame"]
-
-
-def _bytes(n, p):
-    return b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
+FIELDS = ["tcp.stream", "frame.number", "tcp.srcport"] + wsrecover.MESSAGE_FIELDS
 
 
 def presented(rows, server_port):
     """{stream: {"c2s"/"s2c": [(opcode, bytes, frame number)]}}"""
     out = {}
-    for stream, num, srcport, opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont in rows:
+    for row in rows:
+        stream, num, srcport = row[:3]
+        opcodes, mops, cont = row[3], row[8], row[12]
         if not opcodes and not (cont and mops):
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
         got = out.setdefault(int(stream), {"c2s": [], "s2c": []})[d]
-        num = int(num)
-        ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
-        fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
-        pays = payloads.split(SEP) if payloads else []
-        plen = [int(x) for x in plens.split(SEP)] if plens else []
-        rsv = [int(x, 0) for x in rsvs.split(SEP)] if rsvs else []
-        mops_l = [int(x) for x in mops.split(SEP)] if mops else []
-        dec_l = [x in ("1", "True") for x in mdec.split(SEP)] if mdec else []
-        mlen_l = [int(x) for x in mlens.split(SEP)] if mlens else []
-        mpay_l = mpays.split(SEP) if mpays else []
-        if not (len(mops_l) == len(dec_l) and sum(dec_l) == len(mlen_l) == len(mpay_l)):
-            raise AssertionError("stream %s frame %d: ws.message fields do not line up" % (stream, num))
-        msgs = []
-        for mop, ok in zip(mops_l, dec_l):
-            msgs.append((mop, (mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
-        wanted = sum(1 for op, f, r in zip(ops, fin, rsv) if f and not (op >= 8 or (op in (1, 2) and not r & 4)))
-        if cont and len(msgs) > wanted:
-            mop, body = msgs.pop(0)
-            if body is not None:
-                got.append((mop, _bytes(*body), num))
-        for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
-            if op >= 8 or (op in (1, 2) and f and not r & 4):
-                got.append((op, _bytes(n, p), num))
-            elif f and msgs:
-                mop, body = msgs.pop(0)
-                if body is not None:
-                    got.append((mop, _bytes(*body), num))
+        try:
+            msgs = wsrecover.row_messages(*row[3:])
+        except AssertionError as e:
+            raise AssertionError("stream %s frame %s: %s" % (stream, num, e))
+        got += [(op, body, int(num)) for op, body in msgs]
     return out
 
 

@@ -133,6 +133,12 @@ def presented(rows):
     return out, streams, problems
 
 
+def _loss_categories(dd):
+    """What the capture did to a direction's segments."""
+    return [name for key, name in (("lost", "lost-segment"), ("retx", "retransmitted"),
+                                   ("retx_diff", "retx-different-bytes")) if dd[key]]
+
+
 def categories(c, dd, m, d):
     port = c["sport"]
     cats = ["all", "dir:" + d, "port:" + (str(port) if port in gen.NAMED_PORTS else "high"),
@@ -149,12 +155,7 @@ def categories(c, dd, m, d):
         cats.append("fragmented")
     if m.get("split_header"):
         cats.append("split-header")
-    if dd["lost"]:
-        cats.append("lost-segment")
-    if dd["retx"]:
-        cats.append("retransmitted")
-    if dd["retx_diff"]:
-        cats.append("retx-different-bytes")
+    cats += _loss_categories(dd)
     if m["len"] >= 65536:
         cats.append("big>=64K")
     cats.append("seg:" + dd["seg_mode"])
@@ -167,13 +168,7 @@ def dir_categories(c, dd, d):
             "cut:" + dd["cut_kind"], "http" if c["http"] else "no-http", "seg:" + dd["seg_mode"]]
     if c["deflate"]:
         cats.append("compressed+takeover" if dd["takeover"] else "compressed-no-takeover")
-    if dd["lost"]:
-        cats.append("lost-segment")
-    if dd["retx"]:
-        cats.append("retransmitted")
-    if dd["retx_diff"]:
-        cats.append("retx-different-bytes")
-    return cats
+    return cats + _loss_categories(dd)
 
 
 def describe_dir(dd):
