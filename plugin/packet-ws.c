@@ -1405,18 +1405,27 @@ static void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gbo
     }
 }
 
-/*
- * The open frame's description for the display of a segment that continues it
- * (before the bytes of this segment are fed).
- */
-static void ws_carry_describe(const ws_carry_t *c, ws_pkt_t *pkt)
+/* Whether the open frame's header is complete (c->h is then valid). */
+static gboolean ws_carry_header_done(const ws_carry_t *c)
 {
-    pkt->cont.payload_pos = c->payload_have;
-    pkt->cont.payload_len = c->hdr_have && c->hdr_have >= 2 &&
-        c->hdr_have >= wsc_frame_header_len(c->hdr[0], c->hdr[1]) ? c->h.payload_len : 0;
+    return c->hdr_have >= 2 && c->hdr_have >= wsc_frame_header_len(c->hdr[0], c->hdr[1]);
+}
+
+/*
+ * The open frame's description for the display of a segment that continues it, once
+ * the segment's bytes were fed (payload_pos: where the payload stood before them).
+ */
+static void ws_carry_describe(const ws_carry_t *c, ws_pkt_t *pkt, guint64 payload_pos)
+{
+    gboolean done = ws_carry_header_done(c);
+
+    pkt->cont.payload_pos = payload_pos;
+    pkt->cont.payload_len = done ? c->h.payload_len : 0;
     pkt->cont.start_frame = c->start_frame;
     pkt->cont.opcode = c->hdr_have ? (c->hdr[0] & WSC_B0_OPCODE) : 0;
     pkt->cont.masked = c->hdr_have >= 2 ? (c->hdr[1] & WSC_B1_MASK) != 0 : 0;
+    if (done)
+        memcpy(pkt->cont.key, c->h.mask_key, 4);
 }
 
 /*
@@ -1438,11 +1447,14 @@ static gint64 ws_carry_feed(ws_conv_t *st, int dir, packet_info *pinfo, const gu
     *rec = NULL;
     if (!c->active)
         return 0;
-    while (c->hdr_have < 2 || c->hdr_have < wsc_frame_header_len(c->hdr[0], c->hdr[1])) {
-        if (used == n)
+    while (!ws_carry_header_done(c)) {
+        if (used == n) {
+            /* The segment ends inside the header: all of it was header bytes. */
+            *hdr_used = used;
             return used;
+        }
         c->hdr[c->hdr_have++] = p[used++];
-        if (c->hdr_have >= 2 && c->hdr_have == wsc_frame_header_len(c->hdr[0], c->hdr[1])) {
+        if (ws_carry_header_done(c)) {
             if (wsc_frame_parse_header(c->hdr, c->hdr_have, &c->h, NULL) <= 0) {
                 c->active = FALSE;
                 *hdr_used = used;
@@ -1711,31 +1723,21 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         ws_frame_rec_t *rec;
         gint64 used;
 
+        guint64 payload_pos = d->carry.payload_have;
+
         pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
-        ws_carry_describe(&d->carry, pkt);
-        if (d->carry.hdr_have >= 2 && d->carry.hdr_have >= wsc_frame_header_len(d->carry.hdr[0], d->carry.hdr[1]))
-            memcpy(pkt->cont.key, d->carry.h.mask_key, 4);
         used = ws_carry_feed(st, dir, pinfo, tvb_get_ptr(tvb, 0, caplen), caplen, &hdr_used, &rec);
         if (used < 0) {
             ws_start_hunting(st, dir, WS_RESYNC_SCORE);
             pkt->unsynced = WS_UNSYNCED_HUNTING;
             return FALSE;
         }
-        if (hdr_used && d->carry.hdr_have >= 2) {
-            /* The header was completed here: the key and length come from it. */
-            wsc_frame_header h;
-            if (wsc_frame_parse_header(d->carry.hdr, d->carry.hdr_have, &h, NULL) > 0) {
-                memcpy(pkt->cont.key, h.mask_key, 4);
-                pkt->cont.masked = h.masked;
-                pkt->cont.payload_len = h.payload_len;
-            }
-        }
+        /* A header completed here gives the key and length (the frame stays open, or
+         * ended: either way its header is kept). */
+        ws_carry_describe(&d->carry, pkt, payload_pos);
         pkt->cont_len = (guint32)used;
         pkt->cont_hdr = hdr_used;
         ws_frame_rec_put(pinfo, (guint32)tvb_raw_offset(tvb), rec);
-        if (d->carry.active && used < caplen)
-            /* Only a header cut short can end before the segment does. */
-            ws_carry_drop(d);
     }
     return TRUE;
 }
