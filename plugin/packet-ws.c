@@ -1717,7 +1717,8 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         }
         return TRUE;
     }
-    if (d->carry.active) {
+    if (d->carry.active && !(st->fed_num == pinfo->num && st->fed_raw == (guint32)tvb_raw_offset(tvb))) {
+        /* (The segment that decided the conversation fed the open frame already.) */
         guint caplen = tvb_captured_length(tvb);
         guint hdr_used;
         ws_frame_rec_t *rec;

@@ -77,6 +77,20 @@ static int close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header *
     return wsc_utf8_validate(b + 2, n - 2, NULL);
 }
 
+/* The reason of a close frame (n >= 2 payload bytes) holds no control byte (has_control()). */
+static int close_reason_plain(const uint8_t *p, size_t n, const wsc_frame_header *h)
+{
+    uint8_t b[WSC_MAX_CONTROL_PAYLOAD];
+
+    if (n > sizeof(b))
+        return 0;
+    if (h->masked)
+        wsc_unmask(b, p, n, h->mask_key, 0);
+    else
+        memcpy(b, p, n);
+    return !has_control(b + 2, n - 2);
+}
+
 /* The first n (< header length) bytes of a frame header obey RFC 6455 5.2 and 5.4 as far as they go. */
 static int partial_header_ok(const uint8_t *p, size_t n, int expect_masked, int in_message, int rsv1_allowed)
 {
@@ -182,13 +196,8 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             /* The frame goes on in later segments. A 7-bit length that does not fit
              * is common in random data, a minimal extended length much less so. */
             if (h.len7 < 126) {
-                /* As the only frame, only a header alone in its segment, text that so far
-                 * is UTF-8, or a frame of a direction whose masking is already known. */
-                if (r->frames == 0 && visible > 0 && expect_masked < 0 &&
-                    !(h.opcode == WSC_OP_TEXT && !(h.rsv & 0x4u))) {
-                    r->reject |= WSC_R_PARTIAL_SMALL;
-                    return;
-                }
+                /* A 7-bit length that does not fit is what random bytes look like: it
+                 * earns nothing, and is followed (its end must hold the next header). */
             } else {
                 /* A minimal 64-bit length below 2^40 has 29 leading zero bits that
                  * random data would need luck for; a 16-bit one says much less. */
@@ -235,10 +244,13 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                 r->reject |= WSC_R_BAD_CLOSE;
                 return;
             }
-            if (visible >= 2) {
+            if (visible >= 2 && whole && close_reason_plain(payload, visible, &h)) {
+                /* Only a whole close frame: the first bytes of a longer one are a
+                 * valid code one time in 30 by chance. */
                 r->evidence |= WSC_EV_CLOSE_CODE;
-                r->score += 3;
-            } else {
+                /* A bare code is worth less than one with a reason of plain text. */
+                r->score += visible >= 6 ? 3 : 2;
+            } else if (visible < 2) {
                 r->evidence |= WSC_EV_CONTROL;
             }
             break;
@@ -345,6 +357,22 @@ static int is_plain_text(const wsc_frame_header *h)
 }
 
 /*
+ * Points for the header h found right where a frame that went on over segments ended
+ * (d->at_boundary): random bytes rarely hold a valid header of the right masking at
+ * the one offset a length names, so each such header is worth what a whole frame in a
+ * segment is. Empty frames and bare continuations earn nothing (runs of zero bytes
+ * parse as them) and leave the next header due after them.
+ */
+static int boundary_points(wsc_heur_dir *d, const wsc_frame_header *h, unsigned *evidence)
+{
+    if (h->opcode == WSC_OP_CONTINUATION || h->payload_len == 0)
+        return 0;
+    d->at_boundary = 0;
+    *evidence |= WSC_EV_CHAIN_ACROSS;
+    return 1;
+}
+
+/*
  * Consumes the bytes that finish the frame left open by the previous segment. A header
  * completed here is checked as a whole one would be; text payload is checked for UTF-8
  * as it comes. When the frame ends in this segment it earns what a whole frame earns
@@ -385,6 +413,8 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             d->in_message = h.fin ? 0 : 1;
         }
         d->masked = h.masked;
+        if (d->at_boundary)
+            *points += boundary_points(d, &h, evidence);
         d->owed = h.payload_len;
         d->payload_pos = 0;
         wsc_utf8_init(&d->text);
@@ -435,6 +465,9 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
                     *points += 1;
                     *evidence |= WSC_EV_EXACT_FIT;
                 }
+            } else {
+                /* It earned nothing itself: the header after it will tell. */
+                d->at_boundary = 1;
             }
         }
     }
@@ -481,6 +514,17 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
             out->score = conv_score(c, &evidence);
             out->verdict = WSC_SEG_REJECT;
             return out->verdict;
+        }
+        if (d->at_boundary) {
+            wsc_frame_header h;
+            if (wsc_frame_parse_header(buf + used, len - used, &h, NULL) > 0) {
+                int pts = boundary_points(d, &h, &c->evidence);
+                d->score += pts;
+                /* An empty frame or a bare continuation: the next header is due after it,
+                 * in a later segment if this one holds no more. */
+                if (!pts && (uint64_t)(len - used) != wsc_frame_total_len(&h))
+                    d->at_boundary = 0;
+            }
         }
         d->started = 1;
         d->masked = out->scan.masked;
@@ -538,6 +582,8 @@ void wsc_heur_describe(unsigned evidence, char *out, size_t outlen)
         { WSC_EV_OPPOSITE_MASKS, "one direction masked, the other not" },
         { WSC_EV_MASKED_TEXT, "masked text unmasks to UTF-8" },
         { WSC_EV_SEGMENTS, "consistent over several segments" },
+        { WSC_EV_SPLIT_FRAME, "frame completed by a later segment" },
+        { WSC_EV_CHAIN_ACROSS, "header right after a frame over segments" },
     };
     size_t used = 0;
     size_t i;

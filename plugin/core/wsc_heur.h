@@ -27,7 +27,8 @@ enum wsc_evidence {
     WSC_EV_OPPOSITE_MASKS = 1u << 6, /* one direction masked, the other not */
     WSC_EV_MASKED_TEXT = 1u << 7,   /* masked text of 16 bytes or more unmasks to UTF-8 */
     WSC_EV_SEGMENTS = 1u << 8,      /* consistent over several segments */
-    WSC_EV_SPLIT_FRAME = 1u << 9    /* a frame begun in one segment ends exactly where a later one does */
+    WSC_EV_SPLIT_FRAME = 1u << 9,   /* a frame begun in one segment ends exactly where a later one does */
+    WSC_EV_CHAIN_ACROSS = 1u << 10  /* a frame that went on over segments is followed by a valid header */
 };
 
 /* Reasons to reject (the segment is not a run of WebSocket frames). */
@@ -99,6 +100,8 @@ typedef struct wsc_heur_dir {
     uint64_t text_seen;      /* payload bytes of it checked */
     int text_nul;            /* a NUL among them (no evidence then) */
     uint32_t open_segments;  /* segments after its header's that held some of its payload */
+    int at_boundary;         /* a frame that went on over segments ended: the next header is due
+                                right after it, and one found there is evidence */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {

@@ -134,17 +134,34 @@ static void test_close(void)
     g_assert_true(r.evidence & WSC_EV_CLOSE_CODE);
     g_assert_true(scan(code1005, sizeof(code1005), -1).reject & WSC_R_BAD_CLOSE);
     g_assert_true(scan(one_byte, sizeof(one_byte), -1).reject & WSC_R_BAD_CLOSE);
+    {
+        /* The start of a longer close frame, or a reason with control bytes: valid, but
+         * no evidence (random bytes give a valid code one time in 30). */
+        static const uint8_t cut[] = { 0x88, 0x20, 0x03, 0xe8, 'b', 'y', 'e' };
+        static const uint8_t ctl[] = { 0x88, 0x05, 0x03, 0xe8, 'b', 0x12, 'e' };
+        r = scan(cut, sizeof(cut), -1);
+        g_assert_cmpuint(r.reject, ==, 0);
+        g_assert_false(r.evidence & WSC_EV_CLOSE_CODE);
+        g_assert_cmpint(r.score, ==, 0);
+        r = scan(ctl, sizeof(ctl), -1);
+        g_assert_cmpuint(r.reject, ==, 0);
+        g_assert_false(r.evidence & WSC_EV_CLOSE_CODE);
+    }
 }
 
 static void test_partial_frames(void)
 {
-    /* A 7-bit length that overruns the segment is what random bytes look like. */
+    /* A 7-bit length that overruns the segment is what random bytes look like: no points
+     * (but followed: the header due where it ends will tell). */
     static const uint8_t small[] = { 0x82, 0x20, 1, 2, 3 };
     /* A 64-bit length announcing 1 MB, masked, with the first payload bytes. */
     static const uint8_t big[] = { 0x82, 0xFF, 0, 0, 0, 0, 0, 0x0F, 0x42, 0x40, 9, 9, 9, 9, 1, 2, 3 };
     static const uint8_t header_only[] = { 0x82, 0x7F, 0, 0 };
     wsc_heur_result r;
-    g_assert_true(scan(small, sizeof(small), -1).reject & WSC_R_PARTIAL_SMALL);
+    r = scan(small, sizeof(small), -1);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_cmpint(r.score, ==, 0);
+    g_assert_cmpuint(r.tail_payload_seen, ==, 3);
     r = scan(big, sizeof(big), -1);
     g_assert_cmpuint(r.reject, ==, 0);
     g_assert_true(r.evidence & WSC_EV_EXT_LEN);
@@ -358,6 +375,79 @@ static void test_conv_random_streams(void)
     g_rand_free(r);
 }
 
+/* Binary frames (random payload, as compressed data looks) cut into tiny segments: no
+ * frame is whole in a segment, but each header sits exactly where the frame before it
+ * ends, and that is evidence. */
+static void test_conv_chain_across_tiny_segments(void)
+{
+    GRand *r = g_rand_new_with_seed(11);
+    uint8_t stream[3 * 102];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t off = 0, i;
+    int k;
+
+    for (k = 0; k < 3; k++) {
+        stream[k * 102] = 0x82;
+        stream[k * 102 + 1] = 100;
+        for (i = 0; i < 100; i++)
+            stream[k * 102 + 2 + i] = (uint8_t)g_rand_int(r);
+    }
+    wsc_heur_conv_init(&c);
+    while (off < sizeof(stream)) {
+        size_t n = sizeof(stream) - off < 7 ? sizeof(stream) - off : 7;
+        g_assert_cmpint(feed(&c, 1, stream + off, n, &seg), !=, WSC_SEG_REJECT);
+        off += n;
+    }
+    g_assert_true(c.evidence & WSC_EV_CHAIN_ACROSS);
+    /* Two headers found where a length said: two points. */
+    g_assert_cmpint(c.dir[1].score, ==, 2);
+    /* The same frames with the second header one byte off: the chain breaks there. */
+    wsc_heur_conv_init(&c);
+    stream[102] = 0x82;
+    stream[103] = 0x00;
+    stream[104] = 99;
+    off = 0;
+    {
+        int rejected = 0;
+        while (off < sizeof(stream)) {
+            size_t n = sizeof(stream) - off < 7 ? sizeof(stream) - off : 7;
+            rejected |= feed(&c, 1, stream + off, n, &seg) == WSC_SEG_REJECT;
+            off += n;
+        }
+        g_assert_true(rejected || c.dir[1].score < 2);
+    }
+    g_rand_free(r);
+}
+
+/* Random bytes in tiny segments offer a try at every segment start and a chain at every
+ * length they name: none of 3000 one-way streams of 300 segments earns a claim. */
+static void test_conv_random_tiny_segments(void)
+{
+    GRand *r = g_rand_new_with_seed(5);
+    uint8_t buf[64];
+    int conv, accepted = 0, best = 0;
+    for (conv = 0; conv < 3000; conv++) {
+        wsc_heur_conv c;
+        wsc_heur_seg seg;
+        int i;
+        wsc_heur_conv_init(&c);
+        for (i = 0; i < 300 && !c.accepted; i++) {
+            size_t n = (size_t)g_rand_int_range(r, 1, 31);
+            size_t k;
+            for (k = 0; k < n; k++)
+                buf[k] = (uint8_t)g_rand_int(r);
+            wsc_heur_conv_feed(&c, conv & 1, buf, n, 1, 4, &seg);
+            if (c.dir[conv & 1].score > best)
+                best = c.dir[conv & 1].score;
+        }
+        accepted += c.accepted;
+    }
+    g_test_message("random tiny-segment streams accepted: %d of 3000, best score %d", accepted, best);
+    g_assert_cmpint(accepted, ==, 0);
+    g_rand_free(r);
+}
+
 static void test_random_rarely_scores(void)
 {
     /* Random segments: count those that would claim a conversation (score >= 4). */
@@ -402,6 +492,8 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/conv/header_across_segments", test_conv_header_across_segments);
     g_test_add_func("/core/heur/conv/reject_drops_evidence", test_conv_reject_drops_evidence);
     g_test_add_func("/core/heur/conv/random_streams", test_conv_random_streams);
+    g_test_add_func("/core/heur/conv/chain_across_tiny_segments", test_conv_chain_across_tiny_segments);
+    g_test_add_func("/core/heur/conv/random_tiny_segments", test_conv_random_tiny_segments);
     g_test_add_func("/core/heur/wrong_expected_mask", test_wrong_expected_mask);
     g_test_add_func("/core/heur/mixed_mask", test_mixed_mask_in_segment);
     g_test_add_func("/core/heur/header_rules", test_header_rules);
