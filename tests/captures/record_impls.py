@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Record WebSocket conversations between implementations other than the ones
-record.py / record_ext.py use (python3-websockets, node ws), on networks and
+record.py uses (python3-websockets, node ws, Chromium), on networks and
 ports unlike theirs.
 
     /usr/bin/python3 tests/captures/record_impls.py [--out DIR] [--only NAME ...] [--work DIR]
@@ -16,7 +16,7 @@ Writes, per recording, into test-captures/impls/ (or DIR):
   NAME.pcapng        the whole conversation (one TCP connection)
   NAME-nohs.pcapng   the same from the first packet after the 101 response
                      (editcap -r)
-  NAME.truth.json    the messages each side sent (format of record_ext.py:
+  NAME.truth.json    the messages each side sent (format of record.py:
                      name, client, server, port, extensions, messages[] with
                      dir, opcode, len, sha256, hex up to 512 bytes, frames,
                      compressed); data messages uncompressed and reassembled,
@@ -38,7 +38,7 @@ from several CPUs can reach the capture out of order).
 The peers (tests/captures/impls/) log every frame or message they hand to
 their library or socket (peerlib.py describes the log); a browser page POSTs
 its log.  The truth is that log, checked, fatally on any difference, against
-  1. this script's own parse of the capture (record_ext.analyse: TCP payload
+  1. this script's own parse of the capture (record.analyse: TCP payload
      contiguous, handshake, frames unmasked, messages reassembled and
      inflated with the negotiated parameters): each direction's data messages
      must be exactly the sender's log, in order; a control frame not in the
@@ -47,9 +47,9 @@ its log.  The truth is that log, checked, fatally on any difference, against
   2. Wireshark's built-in dissector on the whole capture (the plugin disabled,
      `--disable-protocol ws`, tcp.desegment_tcp_streams:TRUE): every
      WebSocket frame with its opcode, FIN, RSV1 (websocket.pmc), mask bit,
-     length and packet (record_ext.check_tshark); the payload tshark 4.0 shows
+     length and packet (record.check_tshark); the payload tshark 4.0 shows
      (unmasked, inflated) for every message it is known to get right
-     (record_ext.tshark_payload_notes: control frames, single-frame messages,
+     (record.tshark_payload_notes: control frames, single-frame messages,
      compressed ones while its inflate state is intact); and, by
      `-T fields -e websocket.opcode`, the opcode sequence of each direction.
 
@@ -68,7 +68,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -78,17 +77,16 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import record  # noqa: E402
-import record_ext  # noqa: E402
 from record import die, run, wait_for_line, packet_count, tcp_anomalies  # noqa: E402
-from record_ext import make_json_text, make_blocky_binary, truth_entry  # noqa: E402
+from record import make_json_text, make_blocky_binary, truth_entry  # noqa: E402
 
 
 
 def tshark(args, timeout=120):
     """record.tshark with the ws plugin disabled: where the plugin is installed
     system-wide it would otherwise take the frames from the built-in dissector
-    (and decode the -nohs cut).  record.py's and record_ext.py's helpers are
-    pointed at this one too (in this process only)."""
+    (and decode the -nohs cut).  record.py's helpers are pointed at this one
+    too (in this process only), for DECODE_AS."""
     p = run(["tshark", "-n", "--disable-protocol", "ws"] + DECODE_AS + args, timeout=timeout)
     return p.stdout.decode("utf-8", errors="replace")
 
@@ -100,7 +98,6 @@ DECODE_AS = []
 
 
 record.tshark = tshark
-record_ext.tshark = tshark
 
 IMPLS = os.path.join(HERE, "impls")
 NODE_DIR = os.path.join(IMPLS, "node")
@@ -377,24 +374,12 @@ def inner(args):
     for p in [pcap] + list(logs.values()):
         if os.path.exists(p):
             os.unlink(p)
-    errlog = open(os.path.join(work, f"{name}.dumpcap.log"), "w+")
-    dump = subprocess.Popen(["dumpcap", "-i", "lo", "-f", f"tcp port {port}", "-B", "64",
-                             "-a", f"duration:{CAPTURE_SECONDS}", "-w", pcap],
-                            stdout=subprocess.DEVNULL, stderr=errlog)
-    procs = [dump]
+    dump = record.Dumpcap(pcap, port, CAPTURE_SECONDS, os.path.join(work, f"{name}.dumpcap.log"))
+    procs = []
     browser = httpd = None
     profile = None
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            errlog.seek(0)
-            if "Capturing on" in errlog.read() and os.path.exists(pcap):
-                break
-            if dump.poll() is not None or time.monotonic() > deadline:
-                errlog.seek(0)
-                die(f"dumpcap did not start: {errlog.read()}")
-            time.sleep(0.05)
-        time.sleep(0.5)
+        dump.start()
         srv = subprocess.Popen(peer_cmd(server, "server", port, plan, logs["server"], work), cwd=IMPLS,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=record._pin_to_one_cpu)
@@ -429,28 +414,19 @@ def inner(args):
             record.wait_exit(cli, PEER_TIMEOUT, f"{name}: {client} client")
             record.wait_exit(srv, PEER_TIMEOUT, f"{name}: {server} server")
         time.sleep(0.5)
-        dump.send_signal(signal.SIGINT)
-        try:
-            dump.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            dump.kill()
-            dump.wait()
+        dump.stop()
     finally:
         if browser is not None:
-            record_ext.stop_group(browser)
+            record.stop_group(browser)
         if httpd is not None:
             httpd.shutdown()
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+        dump.kill()
         if profile:
             shutil.rmtree(profile, ignore_errors=True)
-    errlog.seek(0)
-    log = errlog.read()
-    m = re.search(r"received/dropped on interface '[^']*': (\d+)/(\d+)", log)
-    if m and int(m.group(2)):
-        die(f"{name}: dumpcap dropped {m.group(2)} packets")
     if client == "firefox":
         with open(logs["client"]) as f:
             rep = json.load(f)
@@ -557,7 +533,7 @@ def check_split(name, pcap, port, ana, client, server):
     segment of its own and the payload starts a later one, except the frames of
     the client's corked burst, which must share segments.  Returns (split
     frames, frames in segments with other frames)."""
-    c2s, s2c, pm_c, pm_s = record_ext.tcp_streams(pcap, port)
+    c2s, s2c, pm_c, pm_s = record.tcp_streams(pcap, port)
     split = shared = 0
     for d, impl, pmap in (("c2s", client, pm_c), ("s2c", server, pm_s)):
         if impl != "raw":
@@ -565,13 +541,13 @@ def check_split(name, pcap, port, ana, client, server):
         starts = {off for off, _ in pmap}
         per_packet = {}
         for fr in ana["frames"][d]:
-            pkt = record_ext.packet_at(pmap, fr["offset"])
+            pkt = record.packet_at(pmap, fr["offset"])
             per_packet[pkt] = per_packet.get(pkt, 0) + 1
         for fr in ana["frames"][d]:
             hlen = 2 + (2 if 126 <= fr["len"] < 65536 else 8 if fr["len"] >= 65536 else 0) + (4 if fr["mask"] else 0)
             if fr["offset"] in starts and (not fr["len"] or fr["offset"] + hlen in starts):
                 split += 1
-            elif d == "c2s" and per_packet[record_ext.packet_at(pmap, fr["offset"])] > 1:
+            elif d == "c2s" and per_packet[record.packet_at(pmap, fr["offset"])] > 1:
                 shared += 1
             else:
                 die(f"{name}: {d} frame at stream offset {fr['offset']}: header and payload not in "
@@ -635,15 +611,15 @@ def record_one(sc, out_dir, work):
     else:
         die(f"{name}: TCP anomalies in all {ATTEMPTS} attempts")
     logs = {r: read_log(os.path.join(work, f"{name}.{r}.jsonl")) for r in ("client", "server")}
-    ana = record_ext.analyse(pcap, port)
+    ana = record.analyse(pcap, port)
     if bool(ana["pmd"]) != deflate:
         die(f"{name}: permessage-deflate negotiated: {ana['accepted']!r}, wanted {deflate}")
     auto = check_against_logs(name, ana, logs)
     split = check_split(name, pcap, port, ana, client, server)
     DECODE_AS[:] = ["-d", f"tcp.port=={port},http"]
     try:
-        tf = record_ext.check_tshark(name, pcap, port, ana)
-        notes = record_ext.tshark_payload_notes(name, pcap, port, ana, tf)
+        tf = record.check_tshark(name, pcap, port, ana)
+        notes = record.tshark_payload_notes(name, pcap, port, ana, tf)
         check_builtin_opcodes(name, pcap, port, ana)
     finally:
         DECODE_AS[:] = []
@@ -669,7 +645,7 @@ def record_one(sc, out_dir, work):
     with open(os.path.join(work, f"{name}.lo.txt")) as f:
         lo = f.read()
     maxseg = max(int(x) for x in tshark(["-r", whole, "-T", "fields", "-e", "tcp.len"]).split())
-    st = record_ext.stats(ana, tf)
+    st = record.stats(ana, tf)
     info = {"name": name, "client": truth["client"], "server": truth["server"], "port": port,
             "mtu": re.search(r"mtu (\d+)", lo).group(1), "offloads_off": mtu == 1500,
             "offered": ana["offered"], "accepted": ana["accepted"],
