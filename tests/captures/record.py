@@ -1660,19 +1660,31 @@ def check_tshark(name, pcap, port, ana, tls=False):
 # --------------------------------------------------------------------------
 # cut and stats
 
-def make_nohs(pcap, cut, port):
+def make_nohs(pcap, cut, port, plain_tcp=True, prefs=()):
+    """`editcap -r` from the packet after `cut` (the 101 response) to the end;
+    checks that no HTTP bytes are left and that each direction's first
+    payload byte starts a WebSocket frame.  Returns (path, packets,
+    description of its first packet, the protocols tshark gives its payload
+    packets above TCP).  plain_tcp: every packet must be plain TCP (as on a
+    port no dissector owns); if a built-in heuristic dissector claims one
+    (the masking keys are random), (None, reason, None, None): the caller
+    records again."""
     nohs = pcap[:-len(".pcapng")] + "-nohs.pcapng"
     if os.path.exists(nohs):
         os.unlink(nohs)
     total = packet_count(pcap)
+    if total <= cut:
+        die(f"{pcap}: nothing after the handshake")
+    # editcap 4.0 has no open-ended ranges ("N-"), so give the last packet.
     run(["editcap", "-r", pcap, nohs, f"{cut + 1}-{total}"])
     os.chmod(nohs, 0o644)
-    out = tshark(["-r", nohs, "-T", "fields", "-E", "separator=|", "-e", "frame.number",
-                  "-e", "frame.protocols", "-e", "tcp.srcport", "-e", "tcp.len",
-                  "-e", "tcp.payload"], timeout=300)
+    out = tshark(["-r", nohs] + list(prefs) + [
+        "-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "frame.protocols",
+        "-e", "tcp.srcport", "-e", "tcp.len", "-e", "tcp.payload"], timeout=300)
     first = {}
     npk = 0
     first_desc = "?"
+    above = set()
     for line in out.splitlines():
         if not line.strip():
             continue
@@ -1682,9 +1694,10 @@ def make_nohs(pcap, cut, port):
             who = "server" if int(sport) == port else "client"
             first_desc = (f"a pure ACK from the {who}" if int(tlen) == 0
                           else f"{tlen} payload bytes from the {who}")
-        if not re.fullmatch(r"(eth|sll):ethertype:ip:tcp(:data)?", protos):
-            return None, f"frame {fnum} decoded as {protos}, expected plain TCP", None
+        if plain_tcp and not re.fullmatch(r"(eth|sll):ethertype:ip:tcp(:data)?", protos):
+            return None, f"frame {fnum} decoded as {protos}, expected plain TCP", None, None
         if int(tlen) > 0:
+            above.add(protos.split(":tcp", 1)[1].lstrip(":") or "tcp only")
             raw = bytes.fromhex(payload.replace(":", ""))
             if raw.startswith(b"GET ") or raw.startswith(b"HTTP/"):
                 die(f"{nohs}: frame {fnum} still carries HTTP bytes")
@@ -1692,7 +1705,7 @@ def make_nohs(pcap, cut, port):
     for d, raw in first.items():
         if raw[0] & 0x30 or (raw[0] & 0x0F) not in (0, 1, 2, 8, 9, 10):
             die(f"{nohs}: first {d} payload byte {raw[0]:#04x} is not a WebSocket frame header")
-    return nohs, npk, first_desc
+    return nohs, npk, first_desc, sorted(above)
 
 
 def stats(ana, tf):
@@ -2063,7 +2076,7 @@ def record_one(sc, vers, tmp, out_dir):
             die(f"{name}: the 101 packet also carries WebSocket frames")
         if tls:
             break    # no handshake-less form: TLS needs its handshake to decrypt
-        nohs, nohs_packets, first_desc = make_nohs(pcap, cut, port)
+        nohs, nohs_packets, first_desc, _ = make_nohs(pcap, cut, port)
         if nohs is None:
             print(f"record.py: {name}: attempt {attempt}: -nohs: {nohs_packets}; "
                   "recording again", flush=True)

@@ -497,37 +497,6 @@ def check_builtin_opcodes(name, pcap, port, ana):
             die(f"{name}: {d}: built-in opcodes {got[d][:20]}... differ from the parse {mine[:20]}...")
 
 
-def make_nohs(name, pcap, cut, port):
-    """editcap -r from the packet after `cut`; checks that no HTTP bytes are left
-    and that each direction's first payload byte starts a WebSocket frame.
-    Returns (path, packets, the protocols Wireshark gives the cut packets)."""
-    nohs = pcap[:-len(".pcapng")] + "-nohs.pcapng"
-    if os.path.exists(nohs):
-        os.unlink(nohs)
-    run(["editcap", "-r", pcap, nohs, f"{cut + 1}-{packet_count(pcap)}"])
-    os.chmod(nohs, 0o644)
-    out = tshark(["-r", nohs, "-o", "tcp.desegment_tcp_streams:FALSE", "-T", "fields", "-E", "separator=|",
-                  "-e", "frame.number", "-e", "frame.protocols", "-e", "tcp.srcport", "-e", "tcp.len",
-                  "-e", "tcp.payload"], timeout=300)
-    first, protos, npk = {}, set(), 0
-    for line in out.splitlines():
-        if not line.strip():
-            continue
-        npk += 1
-        fnum, prot, sport, tlen, payload = line.split("|")
-        if int(tlen) == 0:
-            continue
-        protos.add(prot.split(":tcp", 1)[1].lstrip(":") or "tcp only")
-        raw = bytes.fromhex(payload.replace(":", ""))
-        if raw.startswith(b"GET ") or raw.startswith(b"HTTP/"):
-            die(f"{nohs}: frame {fnum} still carries HTTP bytes")
-        first.setdefault("s2c" if int(sport) == port else "c2s", raw)
-    for d, raw in first.items():
-        if raw[0] & 0x30 or (raw[0] & 0x0F) not in (0, 1, 2, 8, 9, 10):
-            die(f"{nohs}: first {d} payload byte {raw[0]:#04x} is not a WebSocket frame header")
-    return nohs, npk, sorted(protos)
-
-
 def check_split(name, pcap, port, ana, client, server):
     """For the side(s) written by raw_peer.py: every frame's header is a TCP
     segment of its own and the payload starts a later one, except the frames of
@@ -641,7 +610,9 @@ def record_one(sc, out_dir, work):
         json.dump(truth, f, indent=1, ensure_ascii=False)
         f.write("\n")
     cut = max(ana["resp_packet"], ana["req_packet"])
-    nohs, npk, nohs_protos = make_nohs(name, whole, cut, port)
+    # the other dissectors on these ports may claim the cut packets (that is the point)
+    nohs, npk, _, nohs_protos = record.make_nohs(whole, cut, port, plain_tcp=False,
+                                                 prefs=["-o", "tcp.desegment_tcp_streams:FALSE"])
     with open(os.path.join(work, f"{name}.lo.txt")) as f:
         lo = f.read()
     maxseg = max(int(x) for x in tshark(["-r", whole, "-T", "fields", "-e", "tcp.len"]).split())
