@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Messages, not just frames: fragmented and compressed recordings of python websockets,
-npm ws and headless Chromium (tests/captures/record_ext.py). Every message each side
+npm ws and headless Chromium (tests/captures/record.py). Every message each side
 sent must come back byte-exact from ws.message.payload, after reassembly and
 decompression, with the handshake and without it."""
 import pytest
