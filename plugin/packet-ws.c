@@ -31,6 +31,7 @@
 #include "core/wsc_tinflate.h"
 #include "core/wsc_mask.h"
 #include "core/wsc_utf8.h"
+#include "core/wsc_http.h"
 
 void proto_register_ws(void);
 void proto_reg_handoff_ws(void);
@@ -108,6 +109,7 @@ static expert_field ei_ws_message_too_big = EI_INIT;
 static expert_field ei_ws_close_unanswered = EI_INIT;
 static expert_field ei_ws_stream_gap = EI_INIT;
 static expert_field ei_ws_message_lost = EI_INIT;
+static expert_field ei_ws_boundary_lost = EI_INIT;
 
 static dissector_handle_t ws_handle;
 static dissector_handle_t ws_upgrade_handle;
@@ -254,6 +256,7 @@ typedef struct {
 typedef struct {
     guint32 start;          /* its first packet */
     gboolean confirmed;
+    gboolean from_first;    /* it begins with the first bytes of its direction in the capture */
 } ws_run_t;
 
 /* Per direction, first pass: the message being assembled and the inflater. */
@@ -267,6 +270,7 @@ typedef struct {
     gboolean track_known;
     gboolean hist_lost;     /* the next compressed message starts from unknown history */
     gboolean hunting;       /* frame boundaries lost after a gap: looking for them again */
+    gboolean resynced;      /* its frame boundaries were found again by the heuristic (after a gap) */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
@@ -308,6 +312,10 @@ typedef struct {
     const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
     gboolean deflate_frame;  /* x-webkit-deflate-frame (or deflate-frame) was negotiated */
+    /* A 101 answer whose request was not captured (ws_take_late_101): where it is. */
+    guint32 resp101_frame;
+    guint32 resp101_raw;
+    guint32 resp101_len;
     ws_dir_t d[2];
 } ws_conv_t;
 
@@ -405,6 +413,15 @@ typedef struct {
 } ws_ctx_t;
 
 static void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gboolean have_seq, guint32 seq);
+static void ws_start_hunting(ws_conv_t *st, int dir, int score);
+/* Evidence that finds frame boundaries again after a gap, in a direction whose masking
+ * is known: as much as the whole conversation needs to be accepted (random bytes
+ * in tiny segments offer many tries). */
+#define WS_RESYNC_SCORE 4
+/* Evidence of its own that a direction's run of frames needs, when the conversation is
+ * accepted, for its frame boundaries to be trusted: more than one frame that fills its
+ * segment exactly (about one random segment in 5,000 looks like that). */
+#define WS_TRUSTED_RUN_SCORE 3
 static gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree,
                                 proto_tree *ws_tree, proto_item *ws_item, const ws_frame_rec_t *rec, ws_ctx_t *ctx);
 
@@ -459,7 +476,32 @@ static int ws_parse_tvb_header(tvbuff_t *tvb, int offset, wsc_frame_header *hdr)
 }
 
 /* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
-static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+static gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h);
+
+/* Violations after which a header is no evidence of a frame boundary. */
+#define WS_V_BOUNDARY (WSC_V_RSV23 | WSC_V_RESERVED_OPCODE | WSC_V_CONTROL_FRAGMENTED | WSC_V_CONTROL_TOO_LONG | \
+                       WSC_V_NON_MINIMAL_LEN | WSC_V_RSV1_ON_CONTROL)
+
+/*
+ * A header that breaks a rule of RFC 6455 5 in a conversation whose frame boundaries the
+ * heuristic found: a wrong boundary far more likely than a broken sender. (After a
+ * captured handshake the boundaries are known and such a frame is the sender's.)
+ */
+static gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h)
+{
+    const ws_conv_t *st = ctx ? ctx->conv : NULL;
+    int masked;
+
+    if (!st || (st->upgraded && !st->d[ctx->dir].resynced))
+        return FALSE;
+    if (wsc_frame_violations(h, 1) & WS_V_BOUNDARY)
+        return TRUE;
+    masked = st->masked[ctx->dir] >= 0 ? st->masked[ctx->dir] :
+             st->masked[ctx->dir ^ 1] >= 0 ? !st->masked[ctx->dir ^ 1] : -1;
+    return masked >= 0 && masked != h->masked;
+}
+
+static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data)
 {
     wsc_frame_header hdr;
     int rc = ws_parse_tvb_header(tvb, offset, &hdr);
@@ -468,7 +510,7 @@ static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
 
     if (rc == WSC_PARSE_NEED_MORE)
         return 0;
-    if (rc < 0)
+    if (rc < 0 || ws_header_untrusted((const ws_ctx_t *)data, &hdr))
         /* No length can be trusted: the rest of the data is one bad frame. */
         return remaining;
     total = wsc_frame_total_len(&hdr);
@@ -1238,6 +1280,21 @@ static int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     violations = wsc_frame_violations(&hdr, 1);
     ws_add_violations(pinfo, ti, violations);
+    if (ws_header_untrusted(ctx, &hdr)) {
+        /* Not decoded: the rest of the segment is shown as it is, and the direction
+         * looks for frame boundaries again from the next segment on. */
+        if (hdr.masked != (ctx->conv->masked[ctx->dir] >= 0 ? ctx->conv->masked[ctx->dir] : hdr.masked))
+            expert_add_info(pinfo, ti, &ei_ws_mask_direction);
+        if (captured > hdr.header_len)
+            proto_tree_add_item(ws_tree, hf_ws_undecoded, tvb, hdr.header_len, captured - hdr.header_len, ENC_NA);
+        expert_add_info(pinfo, ti, &ei_ws_boundary_lost);
+        if (!PINFO_FD_VISITED(pinfo) && ctx->track)
+            /* (The message in progress and the compression history go with them.) As
+             * much evidence as a run needs at the decision: the bytes have not gone
+             * missing, and the next segment often starts a frame again. */
+            ws_start_hunting(ctx->conv, ctx->dir, WS_TRUSTED_RUN_SCORE);
+        return captured;
+    }
 
     if (ctx && ctx->conv) {
         int *seen = &ctx->conv->masked[ctx->dir];
@@ -1590,14 +1647,14 @@ static int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_s
 /* Evidence that finds a direction's first frame boundary when it has sent nothing before
  * the conversation was accepted: its first segment most likely starts with a frame. */
 #define WS_FIRST_BOUNDARY_SCORE 2
-/* Evidence that finds frame boundaries again after a gap, in a direction whose masking
- * is known: as much as the whole conversation needs to be accepted (random bytes
- * in tiny segments offer many tries). */
-#define WS_RESYNC_SCORE 4
-/* Evidence of its own that a direction's run of frames needs, when the conversation is
- * accepted, for its frame boundaries to be trusted: more than one frame that fills its
- * segment exactly (about one random segment in 5,000 looks like that). */
-#define WS_TRUSTED_RUN_SCORE 3
+
+/* What the current run of a direction needs at the decision to be trusted: less when
+ * it began with the direction's first captured bytes (most likely a frame boundary, as
+ * for a direction that has sent nothing before the decision). */
+static int ws_trusted_score(const ws_dir_t *d)
+{
+    return d->run && d->run->from_first ? WS_FIRST_BOUNDARY_SCORE : WS_TRUSTED_RUN_SCORE;
+}
 
 /*
  * After a gap in an accepted conversation (or for a direction that has shown no frame
@@ -1611,16 +1668,18 @@ static void ws_start_hunting(ws_conv_t *st, int dir, int score)
     ws_dir_break(d);
     ws_carry_drop(d);
     d->hunting = TRUE;
+    d->resynced = TRUE;
     d->hunt_score = score;
     d->run = NULL;
     st->run_start[dir] = 0;
     wsc_heur_conv_reset_dir(&st->heur, dir);
-    st->heur.dir[dir].masked = st->masked[dir] >= 0 ? st->masked[dir] :
-                               st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
+    wsc_heur_conv_expect_mask(&st->heur, dir, st->masked[dir] >= 0 ? st->masked[dir] :
+                              st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1);
 }
 
 static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, const wsc_heur_seg *seg,
                           gboolean decoded_now, gboolean have_seq, guint32 seq);
+static void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
 /* The run of direction dir has earned enough: its frames are trusted from its start. */
 static void ws_run_confirm(ws_conv_t *st, int dir)
@@ -1628,6 +1687,10 @@ static void ws_run_confirm(ws_conv_t *st, int dir)
     ws_dir_t *d = &st->d[dir];
 
     d->hunting = FALSE;
+    /* The masking of a trusted run is the direction's (a run that never earned its trust
+     * says nothing about it). */
+    if (st->masked[dir] < 0)
+        st->masked[dir] = st->heur.dir[dir].masked;
     if (d->run) {
         d->run->confirmed = TRUE;
         if (!st->boundary[dir] || d->run->start < st->boundary[dir])
@@ -1687,7 +1750,7 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
     tvbuff_t *whole_tvb = tvb;
     ws_pkt_t *pkt;
 
-    if (where == WS_SEQ_NEXT && first && have_seq && st->upgraded && ws_tcp_saw_loss(pinfo)) {
+    if (where == WS_SEQ_NEXT && first && st->upgraded && ws_tcp_saw_loss(pinfo)) {
         /* After the handshake, before the first bytes we see: something is missing. */
         where = WS_SEQ_GAP;
         gap = WS_GAP_UNKNOWN;
@@ -1766,6 +1829,16 @@ static int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     guint offset = 0;
     guint len = tvb_reported_length(tvb);
 
+    if (st->resp101_len && pinfo->num == st->resp101_frame && (guint32)tvb_raw_offset(tvb) == st->resp101_raw &&
+        st->resp101_len <= tvb_captured_length(tvb)) {
+        /* The 101 answer first, then the frames that follow it in the segment. */
+        ws_show_late_101(tvb_new_subset_length(tvb, 0, (gint)st->resp101_len), pinfo, tree);
+        if (st->resp101_len == len)
+            return (int)len;
+        tvb = tvb_new_subset_remaining(tvb, (gint)st->resp101_len);
+        seq += st->resp101_len;
+        len = tvb_reported_length(tvb);
+    }
     if (!PINFO_FD_VISITED(pinfo) && !st->evidence_frame)
         st->evidence_frame = pinfo->num;
     ctx.evidence = st->evidence;
@@ -1904,8 +1977,72 @@ static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int 
         st->run_start[dir] = pinfo->num;
     if (seg->scan.tail_header_len)
         st->open_frame[dir] = pinfo->num;
-    if (st->masked[dir] < 0)
-        st->masked[dir] = seg->scan.masked;
+    if (decoded_now && st->masked[dir] < 0)
+        /* (The direction's, as the core has followed it: this segment may hold no header.) */
+        st->masked[dir] = st->heur.dir[dir].masked;
+}
+
+/* A header value of the handshake as a string of the capture's lifetime, or NULL. */
+static const char *ws_header_value(const guint8 *v, size_t n)
+{
+    return v ? wmem_strndup(wmem_file_scope(), (const char *)v, n) : NULL;
+}
+
+/* x-webkit-deflate-frame (or deflate-frame) and not permessage-deflate was negotiated. */
+static gboolean ws_negotiated_deflate_frame(const char *extensions)
+{
+    return extensions && !strstr(extensions, "permessage-deflate") && strstr(extensions, "deflate-frame") != NULL;
+}
+
+/*
+ * First pass, nothing of the conversation seen yet: a segment that begins with a whole
+ * "101 Switching Protocols" naming websocket. The capture began after the client's
+ * request, and HTTP does not switch to WebSocket without it: the conversation is ours
+ * from here, as if HTTP had handed it over. The server's frames start right after the
+ * header block, the client's with its next bytes; what was negotiated is read from the
+ * answer. Returns TRUE when taken.
+ */
+static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
+{
+    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+    wsc_http101 h;
+
+    if (PINFO_FD_VISITED(pinfo) || st->claimed || st->fed_num != 0 || st->d[0].seq_known || st->d[1].seq_known ||
+        n < 14 || tvb_get_guint8(tvb, 0) != 'H')
+        return FALSE;
+    if (!wsc_http101_parse(tvb_get_ptr(tvb, 0, n), n, &h))
+        return FALSE;
+    st->claimed = TRUE;
+    st->upgraded = TRUE;
+    st->claim_frame = pinfo->num;
+    st->evidence = "HTTP 101 answer to an Upgrade request that was not captured";
+    st->subprotocol = ws_header_value(h.protocol, h.protocol_len);
+    st->extensions = ws_header_value(h.extensions, h.extensions_len);
+    st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
+    st->resp101_frame = pinfo->num;
+    st->resp101_raw = (guint32)tvb_raw_offset(tvb);
+    st->resp101_len = (guint32)h.header_len;
+    /* Direction 0 is the server's. */
+    copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
+    st->port0 = pinfo->srcport;
+    conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+    return TRUE;
+}
+
+/* The header block of a 101 answer taken by ws_take_late_101(): shown by HTTP. */
+static void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    guint16 saved = pinfo->can_desegment;
+
+    pinfo->can_desegment = 0;
+    if (!http_tcp_handle || !call_dissector_only(http_tcp_handle, tvb, pinfo, tree, NULL)) {
+        call_dissector(data_handle, tvb, pinfo, tree);
+        col_set_str(pinfo->cinfo, COL_INFO, "HTTP 101 Switching Protocols");
+    }
+    pinfo->can_desegment = saved;
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+    col_append_str(pinfo->cinfo, COL_INFO, "(the request is not in the capture)");
+    col_set_fence(pinfo->cinfo, COL_INFO);
 }
 
 /*
@@ -1922,6 +2059,7 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     wsc_heur_seg seg;
     guint32 gap;
     int v, where;
+    gboolean first;
 
     if (st->fed_num == pinfo->num && st->fed_raw == raw)
         return st->fed_verdict;
@@ -1930,6 +2068,7 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     st->fed_verdict = WSC_SEG_REJECT;
     if (caplen == 0)
         return WSC_SEG_REJECT;
+    first = have_seq && !d->seq_known;
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     if (where == WS_SEQ_OLD)
         return WSC_SEG_REJECT;
@@ -1957,8 +2096,13 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
     }
     /* The segment that decides is decoded now, unless its own direction has not earned
      * enough to be trusted (see below). */
+    if (first && !d->run) {
+        d->run = wmem_new0(wmem_file_scope(), ws_run_t);
+        d->run->start = pinfo->num;
+        d->run->from_first = TRUE;
+    }
     ws_feed_apply(tvb, pinfo, st, dir, &seg,
-                  v == WSC_SEG_ACCEPT && st->heur.dir[dir].score >= WS_TRUSTED_RUN_SCORE, have_seq, seq);
+                  v == WSC_SEG_ACCEPT && st->heur.dir[dir].score >= ws_trusted_score(d), have_seq, seq);
     if (v == WSC_SEG_ACCEPT) {
         char buf[256];
         wsc_heur_describe(st->heur.evidence, buf, sizeof(buf));
@@ -1970,14 +2114,14 @@ static int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboole
             int i;
             for (i = 0; i < 2; i++) {
                 st->boundary[i] = 0;
-                if (st->run_start[i] && st->heur.dir[i].score >= WS_TRUSTED_RUN_SCORE) {
+                if (st->run_start[i] && st->heur.dir[i].score >= ws_trusted_score(&st->d[i])) {
                     ws_run_confirm(st, i);
                 } else if (st->run_start[i]) {
                     /* A run of frames that has earned next to nothing itself (the evidence
                      * came from the other direction) may have begun inside a frame: it is
                      * followed on until it earns enough, and shown from its start then. */
                     st->d[i].hunting = TRUE;
-                    st->d[i].hunt_score = WS_TRUSTED_RUN_SCORE;
+                    st->d[i].hunt_score = ws_trusted_score(&st->d[i]);
                 } else {
                     /* No frame boundary yet: looked for (the first segment of a direction
                      * that has sent nothing yet most likely starts with a frame). */
@@ -2002,7 +2146,7 @@ static ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, prot
         return FALSE;
     st = ws_conv_get(pinfo, TRUE);
     have_seq = ws_tcp_seq(pinfo, data, &seq);
-    if (st->claimed)
+    if (st->claimed || ws_take_late_101(tvb, pinfo, st))
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
     if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT)
         return FALSE;
@@ -2091,6 +2235,10 @@ static int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     st = ws_conv_get(pinfo, TRUE);
     have_seq = ws_tcp_seq(pinfo, data, &seq);
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed) {
+        if (ws_take_late_101(tvb, pinfo, st)) {
+            st->port_choice = WS_PORT_WS;
+            return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
+        }
         if (owner == http_tcp_handle && ws_looks_like_http(tvb)) {
             st->port_choice = WS_PORT_OWNER;
         } else if (owner != http_tcp_handle && http_tcp_handle && ws_looks_like_handshake(tvb)) {
@@ -2211,8 +2359,7 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         if (http) {
             st->subprotocol = WS_HTTP_WS_PROTOCOL(http);
             st->extensions = WS_HTTP_WS_EXTENSIONS(http);
-            st->deflate_frame = st->extensions && !strstr(st->extensions, "permessage-deflate") &&
-                                strstr(st->extensions, "deflate-frame") != NULL;
+            st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
             if (http->startframe)
                 st->claim_frame = http->startframe;
             if (http->server_port && (st->port0 != http->server_port ||
@@ -2238,6 +2385,7 @@ static int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                     st->d[i].seq_known = FALSE;
                 st->d[i].track_known = FALSE;
                 st->d[i].hunting = FALSE;
+                st->d[i].resynced = FALSE;
                 st->masked[i] = -1;
                 ws_carry_drop(&st->d[i]);
                 ws_dir_break(&st->d[i]);
@@ -2442,6 +2590,9 @@ void proto_register_ws(void)
             "compression history end here", EXPFILL } },
         { &ei_ws_message_lost, { "ws.message.incomplete", PI_SEQUENCE, PI_WARN,
             "Message not complete: bytes of the TCP stream are missing inside it", EXPFILL } },
+        { &ei_ws_boundary_lost, { "ws.boundary.lost", PI_MALFORMED, PI_WARN,
+            "Header breaks RFC 6455 in a connection found without its handshake: most likely no frame "
+            "boundary; the bytes are not decoded and frame boundaries are looked for again", EXPFILL } },
         { &ei_ws_compressed, { "ws.compressed", PI_UNDECODED, PI_NOTE,
             "Compressed payload (RSV1, permessage-deflate): shown as sent", EXPFILL } },
     };

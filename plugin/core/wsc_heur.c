@@ -275,23 +275,38 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
         r->evidence |= WSC_EV_CHAIN;
 }
 
+/* Forgets what the direction has shown; the masking it must have stays. */
+static void dir_reset(wsc_heur_dir *d)
+{
+    int known = d->known_mask;
+
+    memset(d, 0, sizeof(*d));
+    d->known_mask = known;
+    d->masked = known;
+    d->in_message = -1;
+}
+
 void wsc_heur_conv_init(wsc_heur_conv *c)
 {
     memset(c, 0, sizeof(*c));
-    c->dir[0].masked = c->dir[1].masked = -1;
-    c->dir[0].in_message = c->dir[1].in_message = -1;
-}
-
-static void dir_reset(wsc_heur_dir *d)
-{
-    memset(d, 0, sizeof(*d));
-    d->masked = -1;
-    d->in_message = -1;
+    c->dir[0].known_mask = c->dir[1].known_mask = -1;
+    dir_reset(&c->dir[0]);
+    dir_reset(&c->dir[1]);
 }
 
 void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir)
 {
+    c->dir[dir & 1].known_mask = -1;
     dir_reset(&c->dir[dir & 1]);
+}
+
+void wsc_heur_conv_expect_mask(wsc_heur_conv *c, int dir, int masked)
+{
+    wsc_heur_dir *d = &c->dir[dir & 1];
+
+    d->known_mask = masked < 0 ? -1 : masked != 0;
+    if (d->known_mask >= 0)
+        d->masked = d->known_mask;
 }
 
 static int conv_score(const wsc_heur_conv *c, unsigned *evidence)

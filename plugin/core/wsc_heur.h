@@ -39,7 +39,7 @@ enum wsc_reject {
     WSC_R_BAD_UTF8 = 1u << 3,       /* text that does not unmask to UTF-8 */
     WSC_R_BAD_CLOSE = 1u << 4,      /* close payload of 1 byte or with a code that is never sent */
     WSC_R_TOO_SHORT = 1u << 5,      /* not even one frame header */
-    WSC_R_PARTIAL_SMALL = 1u << 6,  /* the only frame is cut by the segment end but has a 7-bit length */
+    /* (1u << 6 was a cut frame with a 7-bit length: now followed, not rejected) */
     WSC_R_SEQUENCE = 1u << 7,       /* continuation without a message, or a data frame inside one (RFC 6455 5.4) */
     WSC_R_SAME_MASKS = 1u << 8      /* both directions masked, or both unmasked (RFC 6455 5.1) */
 };
@@ -86,6 +86,7 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
  */
 typedef struct wsc_heur_dir {
     int masked;              /* -1 until a frame is seen */
+    int known_mask;          /* the masking the direction must have (wsc_heur_conv_expect_mask), or -1 */
     int in_message;          /* see wsc_heur_scan_ex */
     int started;             /* a frame boundary was found and everything since fits */
     int score;
@@ -138,6 +139,11 @@ void wsc_heur_conv_init(wsc_heur_conv *c);
 /* Forgets what direction dir has shown (bytes of it went missing: its frames cannot be
  * followed across them). */
 void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir);
+
+/* Tells that direction dir's frames are masked (1) or not (0), whatever it shows: known
+ * from the other direction (RFC 6455 5.1). Kept when its evidence is dropped, until
+ * wsc_heur_conv_reset_dir(). */
+void wsc_heur_conv_expect_mask(wsc_heur_conv *c, int dir, int masked);
 
 /*
  * Feeds the next segment of direction dir (0 or 1). exact: the segment's bytes are

@@ -113,11 +113,16 @@ def oversize():
 
 def protocol_errors():
     r = Recorder("edge-protocol-errors", 47903)
+    # After a captured handshake the frame boundaries are known, so each bad frame is
+    # the sender's and decoding goes on after it (without one, a header that breaks
+    # these rules is taken for a lost boundary: tests/captures/make_hostile.py).
+    r.handshake(b"/errors", b"AQIDBAUGBwgJCgsMDQ4PEA==", b"C/0nmHhBztSRGR1CwL6Tf4ZjwpY=", b"")
     r.send("c", [r.f("c", TEXT, b'{"hello":"server, here come bad frames"}')])
     r.send("s", [r.f("s", TEXT, b'{"hello":"client"}')])
     bad = [
         ("reserved opcode 3", raw_header(0x83, 0x02) + b"ab"),
         ("RSV2 set", raw_header(0xA2, 0x01) + b"x"),
+        ("RSV3 set", raw_header(0x92, 0x01) + b"y"),
         ("ping without FIN", raw_header(0x09, 0x00)),
         ("ping of 126 bytes", raw_header(0x89, 0x7E, b"\x00\x7e") + b"p" * 126),
         ("non-minimal 16-bit length", raw_header(0x82, 0x7E, b"\x00\x05") + b"12345"),
@@ -136,8 +141,8 @@ def protocol_errors():
     r.send("c", [r.f("c", CLOSE, b"\x03\xeanope")], truth=False)
     with open(os.path.join(OUT, "edge-protocol-errors.cases.json"), "w") as fh:
         json.dump([c for c, _ in bad] + ["64-bit length with top bit set"], fh, indent=1)
-    r.write("one server frame per segment, each breaking one rule of RFC 6455; the cases are in "
-            "edge-protocol-errors.cases.json in packet order after the two opening frames")
+    r.write("after a captured handshake, one server frame per segment, each breaking one rule of RFC 6455; the "
+            "cases are in edge-protocol-errors.cases.json in packet order after the two opening frames")
 
 
 def messages():

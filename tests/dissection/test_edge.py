@@ -54,10 +54,13 @@ def test_each_protocol_error_has_its_expert_info(tshark):
     rows = tshark.fields("edge-protocol-errors.pcap", ["frame.number", "_ws.expert.message", "ws.opcode"],
                          extra=["-Y", "ws"])
     by_frame = {int(r[0]): r for r in rows}
-    first_bad = 6  # 3 TCP handshake packets, then the client's and the server's opening frames
+    # 3 TCP handshake packets, the HTTP Upgrade and its 101, then the client's and the
+    # server's opening frames.
+    first_bad = 8
     wanted = {
         "reserved opcode 3": "Reserved opcode",
         "RSV2 set": "Reserved bit set",
+        "RSV3 set": "Reserved bit set",
         "ping without FIN": "must not be fragmented",
         "ping of 126 bytes": "longer than 125 bytes",
         "non-minimal 16-bit length": "minimal encoding",
@@ -72,7 +75,7 @@ def test_each_protocol_error_has_its_expert_info(tshark):
     for i, case in enumerate(cases):
         assert wanted[case] in by_frame[first_bad + i][1], (case, by_frame[first_bad + i])
     # The two opening frames are clean, and the frames after the bad ones still decode.
-    assert by_frame[4][1] == "" and by_frame[5][1] == ""
+    assert by_frame[6][1] == "" and by_frame[7][1] == ""
     last = max(by_frame)
     assert by_frame[last - 1][1:] == ["", "1"]
     assert tshark.fields("edge-protocol-errors.pcap", ["ws.text"], extra=["-Y", "frame.number == %d" % (last - 1)]) == [["still decoding"]]

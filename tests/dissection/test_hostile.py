@@ -25,7 +25,8 @@ EXPERT = {
     "empty-frames-20000": None,
     "endless-continuation": None,
     "deflate-bomb-200mb": "larger than ws.max_message_size",
-    "control-rsv-opcode": "Reserved opcode",
+    # Found without a handshake: the first bad header is taken for a lost frame boundary.
+    "control-rsv-opcode": "frame boundaries are looked for again",
     "snaplen-64": "cut short by the capture",
     "retransmission": None,
     "reordered": None,
@@ -59,3 +60,21 @@ def test_hostile_capture(tshark, name, passes):
         assert any('{"hello":"hostile capture ahead"}' in t for t in texts)
     if name not in NO_AFTER:
         assert "after" in texts[-1].split("\x1f"), texts[-3:]
+
+
+@pytest.mark.parametrize("passes", [[], ["-2"]], ids=["one-pass", "two-pass"])
+def test_bad_headers_without_handshake_are_not_decoded(tshark, passes):
+    """A 256-byte ping, RSV2 and a reserved opcode in a conversation found by the
+    heuristic: the first bad header ends the frame boundaries (ws.boundary.lost), its
+    bytes and the bad frames after it are shown undecoded, never as payloads, and the
+    text frame after them is found again."""
+    path = tshark.derived_abs(os.path.join(CAPTURES, "hostile", "control-rsv-opcode.pcap"))
+    rows = tshark.fields(path, ["frame.number", "ws.opcode", "ws.payload", "ws.text", "ws.undecoded",
+                                "_ws.expert.message"], extra=passes + ["-Y", "ws && tcp.srcport == 47957"])
+    by_frame = {int(r[0]): r[1:] for r in rows}
+    bad = sorted(by_frame)[1:4]
+    assert "looked for again" in by_frame[bad[0]][4], by_frame[bad[0]]
+    for n in bad:
+        assert by_frame[n][1] == "" and by_frame[n][2] == "", (n, by_frame[n])
+    assert by_frame[bad[1]][3] and by_frame[bad[2]][3], by_frame
+    assert by_frame[sorted(by_frame)[-1]][2] == "after"

@@ -448,6 +448,25 @@ static void test_conv_random_tiny_segments(void)
     g_rand_free(r);
 }
 
+/* A direction whose masking is known from the other one keeps it when a segment that is
+ * not frames drops its evidence: an unmasked frame from a client is never taken. */
+static void test_conv_expected_mask_survives_reject(void)
+{
+    static const uint8_t garbage[] = { 0x47, 0x45, 0x54, 0x20 };
+    static const uint8_t unmasked_text[] = { 0x81, 0x05, 'h', 'e', 'l', 'l', 'o' };
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    wsc_heur_conv_init(&c);
+    wsc_heur_conv_expect_mask(&c, 0, 1);
+    g_assert_cmpint(feed(&c, 0, garbage, sizeof(garbage), &seg), ==, WSC_SEG_REJECT);
+    g_assert_cmpint(c.dir[0].masked, ==, 1);
+    g_assert_cmpint(feed(&c, 0, unmasked_text, sizeof(unmasked_text), &seg), ==, WSC_SEG_REJECT);
+    /* Forgetting the direction forgets its masking too. */
+    wsc_heur_conv_reset_dir(&c, 0);
+    g_assert_cmpint(c.dir[0].masked, ==, -1);
+    g_assert_cmpint(feed(&c, 0, unmasked_text, sizeof(unmasked_text), &seg), !=, WSC_SEG_REJECT);
+}
+
 static void test_random_rarely_scores(void)
 {
     /* Random segments: count those that would claim a conversation (score >= 4). */
@@ -494,6 +513,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/conv/random_streams", test_conv_random_streams);
     g_test_add_func("/core/heur/conv/chain_across_tiny_segments", test_conv_chain_across_tiny_segments);
     g_test_add_func("/core/heur/conv/random_tiny_segments", test_conv_random_tiny_segments);
+    g_test_add_func("/core/heur/conv/expected_mask", test_conv_expected_mask_survives_reject);
     g_test_add_func("/core/heur/wrong_expected_mask", test_wrong_expected_mask);
     g_test_add_func("/core/heur/mixed_mask", test_mixed_mask_in_segment);
     g_test_add_func("/core/heur/header_rules", test_header_rules);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Reads a WebSocket handshake's 101 response (see wsc_http.h). Lines end with CRLF
+ * (RFC 7230 3); header names are compared without regard to case; values lose the
+ * spaces and tabs around them. Folded lines (obsolete, RFC 7230 3.2.4) end a header.
+ */
+#include "wsc_http.h"
+
+#include <string.h>
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* Whether p[0..n) equals the lower-case name s, ignoring case. */
+static int name_is(const uint8_t *p, size_t n, const char *s)
+{
+    size_t i;
+
+    if (n != strlen(s))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (lower(p[i]) != s[i])
+            return 0;
+    return 1;
+}
+
+/* Whether the comma-separated list p[0..n) holds the token "websocket". */
+static int has_websocket_token(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        size_t a, b;
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ','))
+            i++;
+        a = i;
+        while (i < n && p[i] != ',')
+            i++;
+        b = i;
+        while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+            b--;
+        if (name_is(p + a, b - a, "websocket"))
+            return 1;
+    }
+    return 0;
+}
+
+int wsc_http101_parse(const uint8_t *p, size_t n, wsc_http101 *out)
+{
+    size_t i, line = 0;
+    int upgrade = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (n > WSC_HTTP_MAX_HEADER)
+        n = WSC_HTTP_MAX_HEADER;
+    /* The status line: HTTP/1.0 or 1.1, then " 101" and a space or the line end. */
+    if (n < 14 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || memcmp(p + 8, " 101", 4) != 0 ||
+        (p[12] != ' ' && p[12] != '\r'))
+        return 0;
+    for (i = 0; i + 1 < n; i++) {
+        size_t end, colon, vs, ve;
+        if (p[i] != '\r' || p[i + 1] != '\n')
+            continue;
+        end = i;
+        if (line > 0) {
+            if (end == line) {
+                /* The empty line: the end of the header block. */
+                if (!upgrade)
+                    break;
+                out->header_len = end + 2;
+                return 1;
+            }
+            for (colon = line; colon < end && p[colon] != ':'; colon++)
+                ;
+            if (colon == end)
+                return 0; /* not a header line */
+            vs = colon + 1;
+            ve = end;
+            while (vs < ve && (p[vs] == ' ' || p[vs] == '\t'))
+                vs++;
+            while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+                ve--;
+            if (name_is(p + line, colon - line, "upgrade")) {
+                upgrade = has_websocket_token(p + vs, ve - vs);
+            } else if (name_is(p + line, colon - line, "sec-websocket-extensions")) {
+                if (!out->extensions) {
+                    out->extensions = p + vs;
+                    out->extensions_len = ve - vs;
+                }
+            } else if (name_is(p + line, colon - line, "sec-websocket-protocol")) {
+                out->protocol = p + vs;
+                out->protocol_len = ve - vs;
+            }
+        }
+        line = i + 2;
+        i++;
+    }
+    /* Not a WebSocket upgrade, or the header block goes on past what we have. */
+    memset(out, 0, sizeof(*out));
+    return 0;
+}

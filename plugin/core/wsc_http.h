@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The server's answer to a WebSocket opening handshake (RFC 6455 4.2.2), read from the
+ * bytes of one segment: "HTTP/1.1 101", Upgrade: websocket, and what was negotiated
+ * (Sec-WebSocket-Extensions, Sec-WebSocket-Protocol). For captures that begin after
+ * the client's request, where HTTP alone does not switch to WebSocket. No allocation:
+ * the values point into the input.
+ */
+#ifndef WSC_HTTP_H
+#define WSC_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest header block looked at. */
+#define WSC_HTTP_MAX_HEADER 8192u
+
+typedef struct wsc_http101 {
+    size_t header_len;         /* bytes up to and including the empty line */
+    const uint8_t *extensions; /* value of Sec-WebSocket-Extensions (first such line), or NULL */
+    size_t extensions_len;
+    const uint8_t *protocol;   /* value of Sec-WebSocket-Protocol, or NULL */
+    size_t protocol_len;
+} wsc_http101;
+
+/*
+ * Whether p[0..n) begins with a whole "HTTP/1.x 101" response whose Upgrade header
+ * names websocket (RFC 6455 4.2.2, case-insensitive as RFC 7230 says): returns 1 and
+ * fills *out, else 0 (not such a response, or its header block is not all in p).
+ */
+int wsc_http101_parse(const uint8_t *p, size_t n, wsc_http101 *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Fuzz harness: the 101 reader stays inside its input, its values lie inside the header
+ * block, and a response found in a prefix is found the same in the whole input. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wsc_http.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    wsc_http101 h, whole;
+    size_t cut = size / 2;
+
+    if (!wsc_http101_parse(data, size, &whole))
+        return 0;
+    if (whole.header_len > size || whole.header_len > WSC_HTTP_MAX_HEADER)
+        abort();
+    if (whole.extensions && (whole.extensions < data || whole.extensions + whole.extensions_len > data + whole.header_len))
+        abort();
+    if (whole.protocol && (whole.protocol < data || whole.protocol + whole.protocol_len > data + whole.header_len))
+        abort();
+    if (cut >= whole.header_len) {
+        if (!wsc_http101_parse(data, cut, &h) || memcmp(&h, &whole, sizeof(h)) != 0)
+            abort();
+    }
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Unit tests of core/wsc_http: the 101 response of a WebSocket handshake. */
+#include <glib.h>
+#include <string.h>
+
+#include "guard.h"
+#include "wsc_http.h"
+
+static int parse(const char *s, size_t n, wsc_http101 *h)
+{
+    const uint8_t *g = guard_copy(s, n);
+    int r = wsc_http101_parse(g, n, h);
+    /* Values point into the input: compare them while it lives. */
+    if (r && h->extensions)
+        h->extensions = (const uint8_t *)s + (h->extensions - g);
+    if (r && h->protocol)
+        h->protocol = (const uint8_t *)s + (h->protocol - g);
+    guard_free(g);
+    return r;
+}
+
+/* RFC 6455 1.3's example answer, with an extension and a frame right after it. */
+static const char rfc[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                          "Upgrade: websocket\r\n"
+                          "Connection: Upgrade\r\n"
+                          "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                          "Sec-WebSocket-Protocol: chat\r\n"
+                          "sec-websocket-extensions:  permessage-deflate; client_max_window_bits=10 \r\n"
+                          "\r\n"
+                          "\x81\x02hi";
+
+static void test_rfc_example(void)
+{
+    wsc_http101 h;
+    g_assert_cmpint(parse(rfc, sizeof(rfc) - 1, &h), ==, 1);
+    g_assert_cmpuint(h.header_len, ==, sizeof(rfc) - 1 - 4);
+    g_assert_cmpuint(h.protocol_len, ==, 4);
+    g_assert_true(memcmp(h.protocol, "chat", 4) == 0);
+    g_assert_cmpuint(h.extensions_len, ==, strlen("permessage-deflate; client_max_window_bits=10"));
+    g_assert_true(memcmp(h.extensions, "permessage-deflate; client_max_window_bits=10", h.extensions_len) == 0);
+}
+
+static void test_case_and_lists(void)
+{
+    static const char r[] = "HTTP/1.0 101\r\nUPGRADE: foo, WebSocket\r\n\r\n";
+    wsc_http101 h;
+    g_assert_cmpint(parse(r, sizeof(r) - 1, &h), ==, 1);
+    g_assert_null(h.extensions);
+    g_assert_null(h.protocol);
+}
+
+static void test_not_websocket(void)
+{
+    static const char h2c[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    static const char ok200[] = "HTTP/1.1 200 OK\r\nUpgrade: websocket\r\n\r\n";
+    static const char no_upgrade[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n";
+    static const char bad_line[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade websocket\r\n\r\n";
+    static const char token_part[] = "HTTP/1.1 101 x\r\nUpgrade: websocketx\r\n\r\n";
+    static const char s1010[] = "HTTP/1.1 1010 x\r\nUpgrade: websocket\r\n\r\n";
+    wsc_http101 h;
+    g_assert_cmpint(parse(h2c, sizeof(h2c) - 1, &h), ==, 0);
+    g_assert_cmpint(parse(ok200, sizeof(ok200) - 1, &h), ==, 0);
+    g_assert_cmpint(parse(no_upgrade, sizeof(no_upgrade) - 1, &h), ==, 0);
+    g_assert_cmpint(parse(bad_line, sizeof(bad_line) - 1, &h), ==, 0);
+    g_assert_cmpint(parse(token_part, sizeof(token_part) - 1, &h), ==, 0);
+    g_assert_cmpint(parse(s1010, sizeof(s1010) - 1, &h), ==, 0);
+    g_assert_cmpuint(h.header_len, ==, 0);
+}
+
+static void test_cut_header_block(void)
+{
+    /* Every prefix that stops before the empty line ends is not (yet) a response. */
+    size_t whole = sizeof(rfc) - 1 - 4, n;
+    wsc_http101 h;
+    for (n = 0; n < whole; n++)
+        g_assert_cmpint(parse(rfc, n, &h), ==, 0);
+    g_assert_cmpint(parse(rfc, whole, &h), ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/core/http/rfc_example", test_rfc_example);
+    g_test_add_func("/core/http/case_and_lists", test_case_and_lists);
+    g_test_add_func("/core/http/not_websocket", test_not_websocket);
+    g_test_add_func("/core/http/cut_header_block", test_cut_header_block);
+    return g_test_run();
+}
