@@ -6,6 +6,7 @@ at least 99 % of the messages that are recoverable from the capture must come ba
 
 The slice: SLICE_CONVERSATIONS conversations over pcaps of PER_PCAP, seed SEED. For a
 bigger run: tests/bench/difftest.py --conversations 20000."""
+import json
 import os
 import sys
 
@@ -66,3 +67,22 @@ def test_reference_inflater_matches_zlib():
             words = [bytes(rng.choice(b"abcdef") for _ in range(rng.randint(1, 6))) for _ in range(30)]
             msg = b" ".join(rng.choice(words) for _ in range(n // 4))[:n]
             assert bytes(wsref.pmd_decompress(inf, wsref.pmd_compress(c, msg))) == msg
+
+
+REGRESSIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           "test-captures", "difftest")
+with open(os.path.join(REGRESSIONS, "cases.json")) as _f:
+    REGRESSION_CASES = json.load(_f)
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSION_CASES))
+@pytest.mark.parametrize("passes", [1, 2])
+def test_regression_no_wrong_message(tshark, name, passes):
+    """Conversations the differential test once found a wrong message in (cut out of their
+    pcap by check.extract; test-captures/difftest/cases.json says what was wrong)."""
+    with open(os.path.join(REGRESSIONS, name + ".truth.json")) as f:
+        truth = json.load(f)
+    res = check.run_pcap(tshark, tshark.derived_abs(os.path.join(REGRESSIONS, name + ".pcap")), truth, passes == 2,
+                         name)
+    assert not res["wrong"], "%s (%s): %s" % (name, REGRESSION_CASES[name], res["wrong"][:3])
+    assert res["recovered"] > 0
