@@ -349,30 +349,49 @@ static void test_conv_reject_drops_evidence(void)
     g_assert_cmpint(feed(&c, 1, seed_server, sizeof(seed_server) - 1, &seg), ==, WSC_SEG_PLAUSIBLE);
 }
 
-static void test_conv_random_streams(void)
+/*
+ * Feeds conversations of random bytes, segs segments each of 1..max_len bytes (one in four
+ * up to 1500 when long_ones), to both directions at random or to one (one_way), until
+ * accepted at claim points. Returns how many were accepted; *best: the highest score one
+ * direction reached.
+ */
+static int random_streams(guint32 seed, int convs, int segs, size_t max_len, int long_ones, int one_way, int claim,
+                          int *best)
 {
-    /* Random two-way streams of random-sized segments: none may be accepted. */
-    GRand *r = g_rand_new_with_seed(7);
+    GRand *r = g_rand_new_with_seed(seed);
     uint8_t buf[1500];
     int conv, accepted = 0;
-    for (conv = 0; conv < 2000; conv++) {
+
+    *best = 0;
+    for (conv = 0; conv < convs; conv++) {
         wsc_heur_conv c;
         wsc_heur_seg seg;
         int i;
         wsc_heur_conv_init(&c);
-        for (i = 0; i < 50 && !c.accepted; i++) {
-            size_t n = (size_t)g_rand_int_range(r, 1, 200);
+        for (i = 0; i < segs && !c.accepted; i++) {
+            size_t n = (size_t)g_rand_int_range(r, 1, (gint32)max_len + 1);
             size_t k;
-            if (g_rand_int_range(r, 0, 4) == 0)
+            int dir;
+            if (long_ones && g_rand_int_range(r, 0, 4) == 0)
                 n = (size_t)g_rand_int_range(r, 1, sizeof(buf));
             for (k = 0; k < n; k++)
                 buf[k] = (uint8_t)g_rand_int(r);
-            wsc_heur_conv_feed(&c, g_rand_int_range(r, 0, 2), buf, n, 1, 6, &seg);
+            dir = one_way ? conv & 1 : g_rand_int_range(r, 0, 2);
+            wsc_heur_conv_feed(&c, dir, buf, n, 1, claim, &seg);
+            if (c.dir[dir].score > *best)
+                *best = c.dir[dir].score;
         }
         accepted += c.accepted;
     }
-    g_assert_cmpint(accepted, ==, 0);
     g_rand_free(r);
+    return accepted;
+}
+
+static void test_conv_random_streams(void)
+{
+    /* Random two-way streams of random-sized segments: none may be accepted. */
+    int best;
+    g_assert_cmpint(random_streams(7, 2000, 50, 199, 1, 0, 6, &best), ==, 0);
 }
 
 /* Binary frames (random payload, as compressed data looks) cut into tiny segments: no
@@ -424,28 +443,9 @@ static void test_conv_chain_across_tiny_segments(void)
  * length they name: none of 3000 one-way streams of 300 segments earns a claim. */
 static void test_conv_random_tiny_segments(void)
 {
-    GRand *r = g_rand_new_with_seed(5);
-    uint8_t buf[64];
-    int conv, accepted = 0, best = 0;
-    for (conv = 0; conv < 3000; conv++) {
-        wsc_heur_conv c;
-        wsc_heur_seg seg;
-        int i;
-        wsc_heur_conv_init(&c);
-        for (i = 0; i < 300 && !c.accepted; i++) {
-            size_t n = (size_t)g_rand_int_range(r, 1, 31);
-            size_t k;
-            for (k = 0; k < n; k++)
-                buf[k] = (uint8_t)g_rand_int(r);
-            wsc_heur_conv_feed(&c, conv & 1, buf, n, 1, 4, &seg);
-            if (c.dir[conv & 1].score > best)
-                best = c.dir[conv & 1].score;
-        }
-        accepted += c.accepted;
-    }
+    int best, accepted = random_streams(5, 3000, 300, 30, 0, 1, 4, &best);
     g_test_message("random tiny-segment streams accepted: %d of 3000, best score %d", accepted, best);
     g_assert_cmpint(accepted, ==, 0);
-    g_rand_free(r);
 }
 
 /* A direction whose masking is known from the other one keeps it when a segment that is
