@@ -475,8 +475,12 @@ static int ws_parse_tvb_header(tvbuff_t *tvb, int offset, wsc_frame_header *hdr)
     return wsc_frame_parse_header(hb, n, hdr, NULL);
 }
 
-/* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
-static gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h);
+/* The masking direction dir's frames must have: its own as seen, else the opposite of
+ * the other direction's (RFC 6455 5.1); -1 while neither is known. */
+static int ws_expected_mask(const ws_conv_t *st, int dir)
+{
+    return st->masked[dir] >= 0 ? st->masked[dir] : st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
+}
 
 /* Violations after which a header is no evidence of a frame boundary. */
 #define WS_V_BOUNDARY (WSC_V_RSV23 | WSC_V_RESERVED_OPCODE | WSC_V_CONTROL_FRAGMENTED | WSC_V_CONTROL_TOO_LONG | \
@@ -496,11 +500,11 @@ static gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header 
         return FALSE;
     if (wsc_frame_violations(h, 1) & WS_V_BOUNDARY)
         return TRUE;
-    masked = st->masked[ctx->dir] >= 0 ? st->masked[ctx->dir] :
-             st->masked[ctx->dir ^ 1] >= 0 ? !st->masked[ctx->dir ^ 1] : -1;
+    masked = ws_expected_mask(st, ctx->dir);
     return masked >= 0 && masked != h->masked;
 }
 
+/* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
 static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data)
 {
     wsc_frame_header hdr;
@@ -1673,8 +1677,7 @@ static void ws_start_hunting(ws_conv_t *st, int dir, int score)
     d->run = NULL;
     st->run_start[dir] = 0;
     wsc_heur_conv_reset_dir(&st->heur, dir);
-    wsc_heur_conv_expect_mask(&st->heur, dir, st->masked[dir] >= 0 ? st->masked[dir] :
-                              st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1);
+    wsc_heur_conv_expect_mask(&st->heur, dir, ws_expected_mask(st, dir));
 }
 
 static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, const wsc_heur_seg *seg,
@@ -1786,7 +1789,6 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         guint hdr_used;
         ws_frame_rec_t *rec;
         gint64 used;
-
         guint64 payload_pos = d->carry.payload_have;
 
         pkt = ws_pkt_get(pinfo, whole_tvb, TRUE);
