@@ -125,3 +125,38 @@ int wsc_close_code_valid(uint16_t code)
         return code != 1004 && code != 1005 && code != 1006;
     return 0;
 }
+
+/* Appends s to buf[*n..cap), keeping room for the NUL. */
+static void wsc_append(char *buf, size_t cap, size_t *n, const char *s)
+{
+    while (*s && *n + 1 < cap)
+        buf[(*n)++] = *s++;
+}
+
+size_t wsc_frame_summary(char *buf, size_t cap, const wsc_frame_header *hdr)
+{
+    const char *name = wsc_opcode_name(hdr->opcode);
+    char digits[21];
+    size_t n = 0;
+    int k = 20;
+    uint64_t v = hdr->payload_len;
+
+    if (cap == 0)
+        return 0;
+    wsc_append(buf, cap, &n, name ? name : "Reserved");
+    if (hdr->fin)
+        wsc_append(buf, cap, &n, " [FIN]");
+    if (hdr->rsv & 0x4u)
+        wsc_append(buf, cap, &n, " [RSV1]");
+    if (hdr->masked)
+        wsc_append(buf, cap, &n, " [MASKED]");
+    wsc_append(buf, cap, &n, " len=");
+    digits[20] = '\0';
+    do {
+        digits[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    wsc_append(buf, cap, &n, digits + k);
+    buf[n] = '\0';
+    return n;
+}

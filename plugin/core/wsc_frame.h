@@ -99,6 +99,17 @@ const char *wsc_opcode_name(uint8_t opcode);
 /* RFC 6455 7.4: may this close code appear on the wire? */
 int wsc_close_code_valid(uint16_t code);
 
+/* Room that wsc_frame_summary() needs for any header: "Continuation [FIN] [RSV1]
+ * [MASKED] len=" (39) + 20 digits + NUL, rounded up. */
+#define WSC_SUMMARY_LEN 64
+
+/*
+ * One line for people: "Text [FIN] [RSV1] [MASKED] len=83" (opcode name or
+ * "Reserved", the flags that are set, the payload length). Writes at most cap bytes
+ * (NUL included; cut short if cap < WSC_SUMMARY_LEN) and returns the string's length.
+ */
+size_t wsc_frame_summary(char *buf, size_t cap, const wsc_frame_header *hdr);
+
 #ifdef __cplusplus
 }
 #endif

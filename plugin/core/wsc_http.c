@@ -101,3 +101,22 @@ int wsc_http101_parse(const uint8_t *p, size_t n, wsc_http101 *out)
     memset(out, 0, sizeof(*out));
     return 0;
 }
+
+int wsc_http_starts_message(const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    if (n > WSC_HTTP_START_LEN)
+        n = WSC_HTTP_START_LEN;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        return 1;
+    for (i = 0; i < n && p[i] >= 'A' && p[i] <= 'Z'; i++)
+        ;
+    return i >= 3 && i < n && p[i] == ' ';
+}
+
+int wsc_http_starts_handshake(const uint8_t *p, size_t n)
+{
+    return (n >= 5 && memcmp(p, "GET /", 5) == 0) ||
+           (n >= 13 && memcmp(p, "HTTP/1.", 7) == 0 && memcmp(p + 8, " 101 ", 5) == 0);
+}

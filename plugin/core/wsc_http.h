@@ -34,6 +34,22 @@ typedef struct wsc_http101 {
  */
 int wsc_http101_parse(const uint8_t *p, size_t n, wsc_http101 *out);
 
+/* Bytes wsc_http_starts_message() looks at, at most. */
+#define WSC_HTTP_START_LEN 16u
+
+/*
+ * Whether p[0..n) begins like an HTTP/1.x request or status line: "HTTP/", or a token
+ * of capitals (a method, 3 to 15 of them) and a space, within its first
+ * WSC_HTTP_START_LEN bytes. 1 or 0.
+ */
+int wsc_http_starts_message(const uint8_t *p, size_t n);
+
+/*
+ * Whether p[0..n) begins a WebSocket opening handshake: "GET /" (RFC 6455 4.1: the
+ * request is a GET) or the status line of a 101 answer ("HTTP/1.x 101 "). 1 or 0.
+ */
+int wsc_http_starts_handshake(const uint8_t *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc > 0) {
         (void)wsc_frame_violations(&whole, 0);
         (void)wsc_frame_violations(&whole, 1);
+        {
+            /* The summary always fits WSC_SUMMARY_LEN, is terminated, and a smaller
+             * buffer gets its beginning. */
+            char s[WSC_SUMMARY_LEN], t[16];
+            size_t len = wsc_frame_summary(s, sizeof(s), &whole);
+            if (len >= sizeof(s) || s[len] != '\0' || strlen(s) != len)
+                abort();
+            len = wsc_frame_summary(t, sizeof(t), &whole);
+            if (len >= sizeof(t) || memcmp(s, t, len) != 0 || t[len] != '\0')
+                abort();
+        }
         if (whole.payload_len >> 63 || wsc_frame_total_len(&whole) < whole.payload_len)
             abort();
         for (n = 0; n < (size_t)rc; n++)

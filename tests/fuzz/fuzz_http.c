@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Fuzz harness: the 101 reader stays inside its input, its values lie inside the header
- * block, and a response found in a prefix is found the same in the whole input. */
+ * block, and a response found in a prefix is found the same in the whole input; the
+ * start checks look only at the first bytes, and a 101 the reader accepts (with its
+ * reason phrase) starts a handshake for them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wsc_http101 h, whole;
     size_t cut = size / 2;
 
+    /* The start checks read no more than they are given, and only the first bytes. */
+    if (wsc_http_starts_message(data, size) != wsc_http_starts_message(data, size < 64 ? size : 64))
+        abort();
+    if (wsc_http_starts_handshake(data, size) != wsc_http_starts_handshake(data, size < 13 ? size : 13))
+        abort();
+    if (wsc_http101_parse(data, size, &whole) && size > 12 && data[12] == ' ' && !wsc_http_starts_handshake(data, size))
+        /* A 101 answer with a reason phrase starts a handshake (the reader also takes
+         * "HTTP/1.1 101" and the end of the line; the start check wants the space). */
+        abort();
     if (!wsc_http101_parse(data, size, &whole))
         return 0;
     if (whole.header_len > size || whole.header_len > WSC_HTTP_MAX_HEADER)

@@ -155,6 +155,38 @@ static void test_opcode_names(void)
     g_assert_null(wsc_opcode_name(0xF));
 }
 
+static void check_summary(const char *bytes, size_t len, const char *want)
+{
+    wsc_frame_header h;
+    char buf[WSC_SUMMARY_LEN];
+
+    g_assert_cmpint(wsc_frame_parse_header((const uint8_t *)bytes, len, &h, NULL), >, 0);
+    g_assert_cmpuint(wsc_frame_summary(buf, sizeof(buf), &h), ==, strlen(want));
+    g_assert_cmpstr(buf, ==, want);
+}
+
+static void test_summary(void)
+{
+    wsc_frame_header h;
+    char small[12];
+
+    check_summary("\x81\x05", 2, "Text [FIN] len=5");
+    check_summary("\x01\xfe\x01\x00\x01\x02\x03\x04", 8, "Text [MASKED] len=256");
+    check_summary("\xc2\x7e\x10\x00", 4, "Binary [FIN] [RSV1] len=4096");
+    check_summary("\x83\x00", 2, "Reserved [FIN] len=0");
+    check_summary("\x88\x80\x00\x00\x00\x00", 6, "Close [FIN] [MASKED] len=0");
+    /* The longest there is: every flag and the largest 64-bit length RFC 6455 allows. */
+    check_summary("\xc0\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x01\x02\x03\x04", 14,
+                  "Continuation [FIN] [RSV1] [MASKED] len=9223372036854775807");
+    g_assert_cmpuint(strlen("Continuation [FIN] [RSV1] [MASKED] len=9223372036854775807"), <, WSC_SUMMARY_LEN);
+    /* A small buffer is filled and terminated, never overrun. */
+    g_assert_cmpint(wsc_frame_parse_header((const uint8_t *)"\x81\x05", 2, &h, NULL), ==, 2);
+    g_assert_cmpuint(wsc_frame_summary(small, sizeof(small), &h), ==, sizeof(small) - 1);
+    g_assert_cmpstr(small, ==, "Text [FIN] ");
+    g_assert_cmpuint(wsc_frame_summary(small, 1, &h), ==, 0);
+    g_assert_cmpstr(small, ==, "");
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -169,5 +201,6 @@ int main(int argc, char **argv)
     g_test_add_func("/core/frame/violations", test_violations);
     g_test_add_func("/core/frame/close_codes", test_close_codes);
     g_test_add_func("/core/frame/opcode_names", test_opcode_names);
+    g_test_add_func("/core/frame/summary", test_summary);
     return g_test_run();
 }

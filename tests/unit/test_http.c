@@ -77,6 +77,51 @@ static void test_cut_header_block(void)
     g_assert_cmpint(parse(rfc, whole, &h), ==, 1);
 }
 
+/* f over a guarded copy of s (its bytes only, no NUL behind them). */
+static int on_copy(int (*f)(const uint8_t *, size_t), const char *s)
+{
+    size_t n = strlen(s);
+    const uint8_t *g = guard_copy(s, n);
+    int r = f(g, n);
+    guard_free(g);
+    return r;
+}
+
+#define starts_message(s) on_copy(wsc_http_starts_message, (s))
+#define starts_handshake(s) on_copy(wsc_http_starts_handshake, (s))
+
+static void test_starts_message(void)
+{
+    g_assert_true(starts_message("GET / HTTP/1.1\r\n"));
+    g_assert_true(starts_message("POST /x HTTP/1.1"));
+    g_assert_true(starts_message("HTTP/1.1 200 OK"));
+    g_assert_true(starts_message("HTTP/"));
+    g_assert_true(starts_message("MKCALENDAR /c"));
+    /* 15 capitals and a space is the longest method looked for; 16 is not seen. */
+    g_assert_true(starts_message("ABCDEFGHIJKLMNO /"));
+    g_assert_false(starts_message("ABCDEFGHIJKLMNOP /"));
+    g_assert_false(starts_message("GE /"));        /* too short for a method */
+    g_assert_false(starts_message("get / HTTP/1.1")); /* methods are case-sensitive */
+    g_assert_false(starts_message("GET"));         /* no space yet */
+    g_assert_false(starts_message("HTTP"));
+    g_assert_false(starts_message("\x81\x05hello"));
+    g_assert_false(starts_message(""));
+}
+
+static void test_starts_handshake(void)
+{
+    g_assert_true(starts_handshake("GET /chat HTTP/1.1\r\n"));
+    g_assert_true(starts_handshake("GET /"));
+    g_assert_true(starts_handshake("HTTP/1.1 101 Switching Protocols\r\n"));
+    g_assert_true(starts_handshake("HTTP/1.0 101 "));
+    g_assert_false(starts_handshake("HTTP/1.1 200 OK\r\n"));
+    g_assert_false(starts_handshake("HTTP/1.1 101"));  /* cut before the space */
+    g_assert_false(starts_handshake("HTTP/2 101 x"));
+    g_assert_false(starts_handshake("POST / HTTP/1.1"));
+    g_assert_false(starts_handshake("GET "));
+    g_assert_false(starts_handshake(""));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -84,5 +129,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/http/case_and_lists", test_case_and_lists);
     g_test_add_func("/core/http/not_websocket", test_not_websocket);
     g_test_add_func("/core/http/cut_header_block", test_cut_header_block);
+    g_test_add_func("/core/http/starts_message", test_starts_message);
+    g_test_add_func("/core/http/starts_handshake", test_starts_handshake);
     return g_test_run();
 }

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * ws-deliver.c: a message shown and handed on. For a frame that completes a message
+ * (ws_show_message) or is one by itself (ws_show_lone): the message subtree (opcode,
+ * length, frames, compression, whether it was decoded), the reassembled or decompressed
+ * bytes as a data source, the text, and the dissector that gets the message: the
+ * subprotocol's (the built-in's ws.protocol table, by the captured
+ * Sec-WebSocket-Protocol), the server port's (ws.port), the "ws" heuristic list, else
+ * JSON, line-based text or data. It reads what ws-message.c recorded and never changes
+ * state.
+ */
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <inttypes.h>
+#include <wsutil/wsjson.h>
+
+#include "ws-int.h"
+#include "core/wsc_utf8.h"
+
+/*
+ * Text to the line-based text dissector. One tree item per line: of a text of
+ * megabytes only the beginning is shown line by line (ws.text and the data source
+ * hold all of it).
+ */
+void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    guint len = tvb_reported_length(tvb);
+
+    if (len == 0 || !text_lines_handle)
+        return;
+    call_dissector(text_lines_handle, ws_pref_text_lines_max && len > ws_pref_text_lines_max ?
+                   tvb_new_subset_length(tvb, 0, ws_pref_text_lines_max) : tvb, pinfo, tree);
+}
+
+/* Hands a whole message to the dissector that knows its contents. */
+static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st,
+                                      int dir, guint8 opcode)
+{
+    guint len = tvb_reported_length(mtvb);
+    guint32 server_port = 0;
+
+    if (len == 0)
+        return;
+    /* The server is the side that does not mask (RFC 6455 5.1). */
+    if (st && st->masked[dir] >= 0)
+        server_port = st->masked[dir] ? pinfo->destport : pinfo->srcport;
+    if (st && st->subprotocol && ws_protocol_table &&
+        ws_dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree))
+        return;
+    if (server_port && ws_port_table && dissector_try_uint(ws_port_table, server_port, mtvb, pinfo, tree))
+        return;
+    if (ws_heur_list) {
+        heur_dtbl_entry_t *hdtbl_entry;
+        if (dissector_try_heuristic(ws_heur_list, mtvb, pinfo, tree, &hdtbl_entry, NULL))
+            return;
+    }
+    if (opcode == WSC_OP_TEXT) {
+        gboolean as_json = ws_pref_text_as == WS_TEXT_JSON ||
+            (ws_pref_text_as == WS_TEXT_JSON_IF_VALID && json_validate(tvb_get_ptr(mtvb, 0, len), len));
+        if (as_json && json_handle)
+            call_dissector(json_handle, mtvb, pinfo, tree);
+        else
+            ws_call_text_lines(mtvb, pinfo, tree);
+    } else {
+        call_dissector(data_handle, mtvb, pinfo, tree);
+    }
+}
+
+/* A data frame that is a message by itself: its text, and the message dissector. */
+void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree, guint len,
+                  guint8 opcode, const ws_ctx_t *ctx)
+{
+    if (opcode == WSC_OP_TEXT) {
+        uint64_t bad = 0;
+        gboolean valid = wsc_utf8_validate(tvb_get_ptr(ptvb, 0, len), len, &bad);
+        proto_item *it = ws_add_text(ws_tree, ptvb, pinfo, len, valid, ctx->ptvb_nul);
+        if (!valid)
+            expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
+                                   "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, bad);
+    }
+    ws_call_message_dissector(ptvb, pinfo, tree, ctx->conv, ctx->dir, opcode);
+}
+
+/* Whether the message's bytes are known: it was not left undecompressed. */
+static gboolean ws_message_decoded(const ws_msg_t *m)
+{
+    return m->status != WS_MSG_HISTORY && m->status != WS_MSG_CORRUPT;
+}
+
+/*
+ * A frame of a message that it does not complete: where the message ends, or why it
+ * never does.
+ */
+static void ws_message_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ws_tree, proto_item *ws_item,
+                            const ws_msg_t *m)
+{
+    if (m->last_frame) {
+        proto_item *it = proto_tree_add_uint(ws_tree, hf_ws_message_completed_in, tvb, 0, 0, m->last_frame);
+        proto_item_set_generated(it);
+    }
+    if (m->status == WS_MSG_INTERRUPTED)
+        expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
+    else if (m->status == WS_MSG_LOST)
+        expert_add_info(pinfo, ws_item, &ei_ws_message_lost);
+}
+
+/*
+ * The message item and its subtree's generated fields: opcode, whether it was decoded,
+ * its length, its frames, what compression made of it. A message that could not be
+ * decompressed shows no length and no bytes: only what is known. Returns the item.
+ */
+static proto_item *ws_message_item(tvbuff_t *mtvb, proto_tree *ws_tree, const ws_msg_t *m, proto_tree **mt_out)
+{
+    gboolean decoded = ws_message_decoded(m);
+    const char *op = val_to_str_const(m->opcode, ws_opcode_vals, "?");
+    proto_item *mi, *it;
+    proto_tree *mt;
+    guint i;
+
+    if (decoded)
+        mi = proto_tree_add_none_format(ws_tree, hf_ws_message, mtvb, 0, (gint)m->len, "Message: %s, %u bytes", op,
+                                        m->len);
+    else
+        mi = proto_tree_add_none_format(ws_tree, hf_ws_message, mtvb, 0, 0, "Message: %s, not decompressed", op);
+    mt = proto_item_add_subtree(mi, ett_ws_message);
+    it = proto_tree_add_uint(mt, hf_ws_message_opcode, mtvb, 0, 0, m->opcode);
+    proto_item_set_generated(it);
+    if (m->nframes == 1)
+        /* The frame above shows it (here only for filters). */
+        proto_item_set_hidden(it);
+    it = proto_tree_add_boolean(mt, hf_ws_message_decoded, mtvb, 0, 0, decoded);
+    proto_item_set_generated(it);
+    if (decoded) {
+        /* The message's label already says both: they print only when it failed. */
+        proto_item_set_hidden(it);
+        it = proto_tree_add_uint64(mt, hf_ws_message_length, mtvb, 0, 0, m->len);
+        proto_item_set_generated(it);
+        proto_item_set_hidden(it);
+    }
+    if (m->nframes > 1) {
+        /* The frames of a fragmented message (a message of one frame is this one). */
+        it = proto_tree_add_uint(mt, hf_ws_message_frame_count, mtvb, 0, 0, m->nframes);
+        proto_item_set_generated(it);
+        for (i = 0; i < m->nframes; i++) {
+            it = proto_tree_add_uint(mt, hf_ws_message_frame, mtvb, 0, 0,
+                                     i == 0 ? m->first_frame : *(guint32 *)wmem_array_index(m->more, i - 1));
+            proto_item_set_generated(it);
+        }
+    }
+    if (m->compressed) {
+        it = proto_tree_add_boolean(mt, hf_ws_message_compressed, mtvb, 0, 0, TRUE);
+        proto_item_set_generated(it);
+        if (m->nframes == 1)
+            proto_item_set_hidden(it);
+        it = proto_tree_add_uint64(mt, hf_ws_message_wire_length, mtvb, 0, 0, m->wire_len);
+        proto_item_set_generated(it);
+        if (m->wire_len && decoded) {
+            it = proto_tree_add_double(mt, hf_ws_message_ratio, mtvb, 0, 0, (double)m->len / (double)m->wire_len);
+            proto_item_set_generated(it);
+        }
+    }
+    *mt_out = mt;
+    return mi;
+}
+
+/* The message part of a frame's tree; returns TRUE when the message was shown. */
+gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
+                         proto_item *ws_item, const ws_frame_rec_t *rec, ws_ctx_t *ctx)
+{
+    const ws_msg_t *m = rec->msg;
+    proto_item *mi, *it;
+    proto_tree *mt;
+    tvbuff_t *mtvb;
+
+    if (rec->seq_error == 1)
+        expert_add_info(pinfo, ws_item, &ei_ws_unexpected_continuation);
+    else if (rec->seq_error == 2)
+        expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
+    if (!m)
+        return FALSE;
+    if (rec->completes && m->nframes == 1 && !m->compressed && m->status == WS_MSG_OK && !m->data) {
+        /* One plain frame (it interrupted a fragmented message): a message by itself. */
+        ws_show_lone(ptvb, pinfo, tree, ws_tree, tvb_reported_length(ptvb), m->opcode, ctx);
+        return TRUE;
+    }
+    if (!rec->completes) {
+        ws_message_part(tvb, pinfo, ws_tree, ws_item, m);
+        return TRUE;
+    }
+    if (m->data && ws_message_decoded(m)) {
+        mtvb = tvb_new_child_real_data(tvb, m->data, m->len, m->len);
+        add_new_data_source(pinfo, mtvb, m->compressed ? "Decompressed message" : "Reassembled message");
+    } else {
+        mtvb = ptvb;
+    }
+    mi = ws_message_item(mtvb, ws_tree, m, &mt);
+    switch (m->status) {
+    case WS_MSG_HISTORY:
+        expert_add_info(pinfo, mi, &ei_ws_history_missing);
+        return TRUE;
+    case WS_MSG_CORRUPT:
+        expert_add_info(pinfo, mi, &ei_ws_inflate_error);
+        return TRUE;
+    case WS_MSG_TOO_BIG:
+        expert_add_info_format(pinfo, mi, &ei_ws_message_too_big,
+                               "Message larger than ws.max_message_size (%u bytes): only its first %u bytes are shown",
+                               ws_pref_max_message, m->len);
+        break;
+    default:
+        break;
+    }
+    it = proto_tree_add_item(mt, hf_ws_message_payload, mtvb, 0, m->len, ENC_NA);
+    if (m->opcode == WSC_OP_TEXT) {
+        /* As on a frame: the bytes print once, as ws.text. */
+        proto_item_set_hidden(it);
+        it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad, mtvb == ptvb && ctx && ctx->ptvb_nul);
+        if (m->utf8_bad)
+            expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
+                                   "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, m->utf8_error);
+    }
+    ws_call_message_dissector(mtvb, pinfo, tree, ctx ? ctx->conv : NULL, ctx ? ctx->dir : 0, m->opcode);
+    return TRUE;
+}
