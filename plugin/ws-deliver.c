@@ -13,6 +13,8 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <inttypes.h>
+#include <epan/tap.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/wsjson.h>
 
 #include "ws-int.h"
@@ -67,18 +69,83 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     }
 }
 
+/* A tap record of the packet's conversation and direction (kind and the rest zero). */
+ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind)
+{
+    ws_tap_rec_t *r = wmem_new0(pinfo->pool, ws_tap_rec_t);
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
+
+    r->kind = kind;
+    r->stream = tcpd ? tcpd->stream : 0;
+    r->from_client = -1;
+    if (ctx && ctx->conv) {
+        int masked = ws_expected_mask(ctx->conv, ctx->dir);
+        r->conv = ctx->conv;
+        r->dir = (guint8)ctx->dir;
+        r->from_client = (gint8)masked;
+    }
+    return r;
+}
+
+/*
+ * A complete data message, for scripts and taps: once, in the packet that completes it,
+ * ws.message.text for a text message, and for a lone frame (m NULL: no Message subtree)
+ * the message fields a subtree would have (opcode, decoded, length, payload); and its
+ * tap record. mtvb holds the message's bytes when it was decoded (decoded: FALSE when
+ * not decompressed). The fields are hidden: the tree shows the message already.
+ */
+static void ws_message_fields(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *ws_tree, const ws_ctx_t *ctx,
+                              const ws_msg_t *m, guint8 opcode, gboolean decoded, gboolean text_valid,
+                              gboolean nul_follows)
+{
+    guint len = decoded ? tvb_reported_length(mtvb) : 0;
+    proto_item *it;
+
+    if (ws_tree) {
+        if (!m) {
+            it = proto_tree_add_uint(ws_tree, hf_ws_message_opcode, mtvb, 0, 0, opcode);
+            proto_item_set_hidden(it);
+            it = proto_tree_add_boolean(ws_tree, hf_ws_message_decoded, mtvb, 0, 0, TRUE);
+            proto_item_set_hidden(it);
+            it = proto_tree_add_uint64(ws_tree, hf_ws_message_length, mtvb, 0, 0, len);
+            proto_item_set_hidden(it);
+            it = proto_tree_add_item(ws_tree, hf_ws_message_payload, mtvb, 0, (gint)len, ENC_NA);
+            proto_item_set_hidden(it);
+        }
+        if (decoded && opcode == WSC_OP_TEXT) {
+            it = ws_add_text(ws_tree, hf_ws_message_text, mtvb, pinfo, len, text_valid, nul_follows);
+            proto_item_set_hidden(it);
+        }
+    }
+    if (have_tap_listener(ws_tap)) {
+        ws_tap_rec_t *r = ws_tap_rec_new(pinfo, ctx, WS_TAP_MESSAGE);
+        r->opcode = opcode;
+        r->decoded = decoded && (!m || m->status != WS_MSG_TOO_BIG);
+        r->data = decoded ? tvb_get_ptr(mtvb, 0, (gint)len) : NULL;
+        r->len = len;
+        r->wire_len = m ? m->wire_len : len;
+        r->nframes = m ? m->nframes : 1;
+        r->compressed = m ? m->compressed : FALSE;
+        r->first_frame = m ? m->first_frame : pinfo->num;
+        tap_queue_packet(ws_tap, pinfo, r);
+    }
+}
+
 /* A data frame that is a message by itself: its text, and the message dissector. */
 void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree, guint len,
                   guint8 opcode, const ws_ctx_t *ctx)
 {
+    gboolean text_valid = FALSE;
+
     if (opcode == WSC_OP_TEXT) {
         uint64_t bad = 0;
-        gboolean valid = wsc_utf8_validate(tvb_get_ptr(ptvb, 0, len), len, &bad);
-        proto_item *it = ws_add_text(ws_tree, ptvb, pinfo, len, valid, ctx->ptvb_nul);
+        gboolean valid = text_valid = wsc_utf8_validate(tvb_get_ptr(ptvb, 0, len), len, &bad);
+        proto_item *it = ws_add_text(ws_tree, hf_ws_text, ptvb, pinfo, len, valid, ctx->ptvb_nul);
         if (!valid)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
                                    "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, bad);
     }
+    ws_message_fields(ptvb, pinfo, ws_tree, ctx, NULL, opcode, TRUE, text_valid, ctx->ptvb_nul);
     ws_call_message_dissector(ptvb, pinfo, tree, ctx->conv, ctx->dir, opcode);
 }
 
@@ -198,9 +265,11 @@ gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, prot
     switch (m->status) {
     case WS_MSG_HISTORY:
         expert_add_info(pinfo, mi, &ei_ws_history_missing);
+        ws_message_fields(mtvb, pinfo, NULL, ctx, m, m->opcode, FALSE, FALSE, FALSE);
         return TRUE;
     case WS_MSG_CORRUPT:
         expert_add_info(pinfo, mi, &ei_ws_inflate_error);
+        ws_message_fields(mtvb, pinfo, NULL, ctx, m, m->opcode, FALSE, FALSE, FALSE);
         return TRUE;
     case WS_MSG_TOO_BIG:
         expert_add_info_format(pinfo, mi, &ei_ws_message_too_big,
@@ -214,11 +283,13 @@ gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, prot
     if (m->opcode == WSC_OP_TEXT) {
         /* As on a frame: the bytes print once, as ws.text. */
         proto_item_set_hidden(it);
-        it = ws_add_text(ws_tree, mtvb, pinfo, m->len, !m->utf8_bad, mtvb == ptvb && ctx && ctx->ptvb_nul);
+        it = ws_add_text(ws_tree, hf_ws_text, mtvb, pinfo, m->len, !m->utf8_bad, mtvb == ptvb && ctx && ctx->ptvb_nul);
         if (m->utf8_bad)
             expert_add_info_format(pinfo, it, &ei_ws_bad_utf8,
                                    "Text is not valid UTF-8: first bad byte at message offset %" PRIu64, m->utf8_error);
     }
+    ws_message_fields(mtvb, pinfo, mt, ctx, m, m->opcode, TRUE, !m->utf8_bad,
+                      mtvb == ptvb && ctx && ctx->ptvb_nul);
     ws_call_message_dissector(mtvb, pinfo, tree, ctx ? ctx->conv : NULL, ctx ? ctx->dir : 0, m->opcode);
     return TRUE;
 }

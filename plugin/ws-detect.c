@@ -59,6 +59,7 @@ static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *s
     st->upgraded = TRUE;
     st->claim_frame = pinfo->num;
     st->evidence = "HTTP 101 answer to an Upgrade request that was not captured";
+    st->found_by = WS_FOUND_LATE_101;
     st->subprotocol = ws_header_value(h.protocol, h.protocol_len);
     st->extensions = ws_header_value(h.extensions, h.extensions_len);
     st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
@@ -103,6 +104,7 @@ ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
     if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT)
         return FALSE;
+    st->found_by = WS_FOUND_HEURISTIC;
     conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
 }
@@ -115,8 +117,11 @@ ws_heur_ret_t dissect_ws_heur_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     if (PINFO_FD_VISITED(pinfo))
         return FALSE;
     st = ws_conv_get(pinfo, TRUE);
-    if (!st->claimed && (st->gave_up || ws_heur_feed(tvb, pinfo, st, FALSE, 0) != WSC_SEG_ACCEPT))
-        return FALSE;
+    if (!st->claimed) {
+        if (st->gave_up || ws_heur_feed(tvb, pinfo, st, FALSE, 0) != WSC_SEG_ACCEPT)
+            return FALSE;
+        st->found_by = WS_FOUND_TLS;
+    }
     {
         dissector_handle_t *slot = WS_TLS_APP_HANDLE_SLOT(data);
         if (slot)
@@ -181,6 +186,7 @@ static guint8 ws_guard_choose(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, 
     if (st->gave_up)
         return WS_PORT_OWNER;
     if (ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
+        st->found_by = WS_FOUND_PORT_GUARD;
         conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
         return WS_PORT_WS;
     }
@@ -319,6 +325,7 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         st->claimed = TRUE;
         st->claim_frame = pinfo->num;
         st->evidence = "HTTP Upgrade handshake";
+        st->found_by = WS_FOUND_HANDSHAKE;
         st->upgraded = TRUE;
         if (http) {
             st->subprotocol = WS_HTTP_WS_PROTOCOL(http);

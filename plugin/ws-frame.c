@@ -13,6 +13,7 @@
 #include <wireshark.h>
 #include <epan/packet.h>
 #include <epan/expert.h>
+#include <epan/tap.h>
 #include <inttypes.h>
 
 #include "ws-int.h"
@@ -70,11 +71,11 @@ static tvbuff_t *ws_unmasked_tvb(tvbuff_t *tvb, packet_info *pinfo, int offset, 
 }
 
 /*
- * ws.text. Text that is valid UTF-8 without NUL is copied as it is, which costs a
+ * ws.text (or another string field hf). Text that is valid UTF-8 without NUL is copied as it is, which costs a
  * memcpy; Wireshark's own conversion (kept for the rest, which it shows with
  * substitutions) goes a character at a time.
  */
-proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
+proto_item *ws_add_text(proto_tree *tree, int hf, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
                         gboolean nul_follows)
 {
     const guint8 *p;
@@ -82,19 +83,19 @@ proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gui
     if (!tree)
         return NULL;
     if (len == 0)
-        return proto_tree_add_string(tree, hf_ws_text, tvb, 0, 0, "");
+        return proto_tree_add_string(tree, hf, tvb, 0, 0, "");
     p = tvb_get_ptr(tvb, 0, len);
     if (valid && !memchr(p, 0, len)) {
         char *s;
         if (nul_follows)
             /* The buffer behind tvb has a NUL after its last byte (ws_unmasked_tvb()). */
-            return proto_tree_add_string(tree, hf_ws_text, tvb, 0, len, (const char *)p);
+            return proto_tree_add_string(tree, hf, tvb, 0, len, (const char *)p);
         s = (char *)wmem_alloc(pinfo->pool, (gsize)len + 1);
         memcpy(s, p, len);
         s[len] = '\0';
-        return proto_tree_add_string(tree, hf_ws_text, tvb, 0, len, s);
+        return proto_tree_add_string(tree, hf, tvb, 0, len, s);
     }
-    return proto_tree_add_item(tree, hf_ws_text, tvb, 0, len, ENC_UTF_8);
+    return proto_tree_add_item(tree, hf, tvb, 0, len, ENC_UTF_8);
 }
 
 static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree,
@@ -106,7 +107,7 @@ static void ws_dissect_text(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree
 
     wsc_utf8_init(&u);
     valid = wsc_utf8_feed(&u, p, len);
-    ws_add_text(ws_tree, ptvb, pinfo, len, valid && (!complete || wsc_utf8_complete(&u)), nul_follows);
+    ws_add_text(ws_tree, hf_ws_text, ptvb, pinfo, len, valid && (!complete || wsc_utf8_complete(&u)), nul_follows);
     if (!valid)
         expert_add_info_format(pinfo, pi, &ei_ws_bad_utf8,
                                "Text is not valid UTF-8: first bad byte at payload offset %" PRIu64,
@@ -382,6 +383,24 @@ static void ws_frame_payload_by_opcode(tvbuff_t *ptvb, packet_info *pinfo, proto
     }
 }
 
+/* The frame's tap record, when someone listens. visible: payload bytes in ptvb. */
+static void ws_frame_tap(packet_info *pinfo, const ws_ctx_t *ctx, const wsc_frame_header *hdr, tvbuff_t *ptvb,
+                         guint visible)
+{
+    ws_tap_rec_t *r;
+
+    if (!have_tap_listener(ws_tap))
+        return;
+    r = ws_tap_rec_new(pinfo, ctx, WS_TAP_FRAME);
+    r->opcode = hdr->opcode;
+    r->payload_len = hdr->payload_len;
+    r->rsv1 = (hdr->rsv & 0x4u) != 0;
+    r->violations = wsc_frame_violations(hdr, 1);
+    if (hdr->opcode == WSC_OP_CLOSE && visible >= 2)
+        r->close_code = tvb_get_ntohs(ptvb, 0);
+    tap_queue_packet(ws_tap, pinfo, r);
+}
+
 /* Dissects one frame, or the part of an oversized frame held by this segment. */
 int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
@@ -425,6 +444,7 @@ int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     ptvb = ws_unmasked_tvb(tvb, pinfo, hdr.header_len, visible, hdr.masked, hdr.mask_key, 0);
     if (ctx)
         ctx->ptvb_nul = hdr.masked;
+    ws_frame_tap(pinfo, ctx, &hdr, ptvb, visible);
     if (!whole || visible < hdr.payload_len) {
         /* Only a piece of the payload is here: it is no message, and no text (the rest
          * follows in later segments, or was not captured). */

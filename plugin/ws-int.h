@@ -145,6 +145,7 @@ typedef struct {
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
     guint16 port_tries;  /* segments seen on a guarded port before deciding */
     gboolean claimed;
+    guint8 found_by;         /* WS_FOUND_*: how the conversation was recognised */
     guint32 claim_frame;
     guint32 evidence_frame;  /* the first packet decoded on the first pass: it shows the evidence */
     gboolean upgraded;       /* taken over from a captured HTTP Upgrade */
@@ -161,6 +162,10 @@ typedef struct {
 
 /* The heuristic's verdict on a segment seen before the conversation was accepted. */
 enum { WS_PRE_NONE = 0, WS_PRE_PLAUSIBLE };
+
+/* How a conversation was recognised (ws_conv_t.found_by). */
+enum { WS_FOUND_DECODE_AS = 0, WS_FOUND_HANDSHAKE, WS_FOUND_LATE_101, WS_FOUND_HEURISTIC, WS_FOUND_PORT_GUARD,
+       WS_FOUND_TLS };
 
 /* On a port another dissector owns: undecided, that dissector's, ours. */
 enum { WS_PORT_UNDECIDED = 0, WS_PORT_OWNER, WS_PORT_WS, WS_PORT_HTTP };
@@ -204,6 +209,34 @@ typedef struct {
 /* Where a segment stands in its direction's TCP stream (first pass). */
 enum { WS_SEQ_NEXT = 0, WS_SEQ_GAP, WS_SEQ_OLD, WS_SEQ_OVERLAP };
 
+/*
+ * What the "ws" tap gets (tap_queue_packet, on every pass that taps): one record per
+ * frame shown whole or in part, and one per data message that completes in the packet.
+ * Everything it points to lives until the end of the packet's dissection.
+ */
+enum { WS_TAP_FRAME = 0, WS_TAP_MESSAGE };
+typedef struct {
+    guint8 kind;              /* WS_TAP_* */
+    guint8 opcode;            /* frame: its opcode; message: text or binary (its first frame's) */
+    gint8 from_client;        /* 1: client to server (the masking side), 0: server to client, -1: not known */
+    guint8 dir;               /* the conversation's direction (0: ws_conv_t.addr0/port0 is the sender) */
+    guint32 stream;           /* TCP stream index (tcp.stream) */
+    const ws_conv_t *conv;    /* how it was found (found_by), subprotocol, extensions */
+    /* frame */
+    guint64 payload_len;      /* its payload length as the header says */
+    guint16 close_code;       /* a close frame's code, 0 if it has none */
+    gboolean rsv1;
+    unsigned violations;      /* wsc_frame_violations() */
+    /* message */
+    const guint8 *data;       /* its bytes after reassembly and decompression; NULL if not decoded */
+    guint32 len;              /* their count */
+    guint64 wire_len;         /* payload bytes on the wire */
+    guint32 nframes;
+    gboolean compressed;
+    gboolean decoded;         /* FALSE: not decompressed (history missing, corrupt) or cut at max_message_size */
+    guint32 first_frame;      /* packet of its first frame */
+} ws_tap_rec_t;
+
 /* ---- ws-register.c: ids, preferences, handles ---- */
 
 extern int proto_ws;
@@ -217,6 +250,7 @@ extern int hf_ws_message, hf_ws_message_opcode, hf_ws_message_length, hf_ws_mess
 extern int hf_ws_message_frame, hf_ws_message_frame_count, hf_ws_message_wire_length, hf_ws_message_ratio;
 extern int hf_ws_message_compressed, hf_ws_message_completed_in, hf_ws_message_decoded;
 extern int hf_ws_close_reply_in, hf_ws_close_reply_to, hf_ws_close_range, hf_ws_subprotocol, hf_ws_extensions;
+extern int hf_ws_message_text;
 extern gint ett_ws, ett_ws_len, ett_ws_rsv, ett_ws_message;
 extern expert_field ei_ws_rsv, ei_ws_reserved_opcode, ei_ws_control_fragmented, ei_ws_control_too_long;
 extern expert_field ei_ws_non_minimal_len, ei_ws_len64_msb, ei_ws_too_large, ei_ws_truncated, ei_ws_bad_utf8;
@@ -244,6 +278,7 @@ guint64 ws_max_reassembly(void);
 extern dissector_handle_t ws_handle, ws_upgrade_handle, ws_guard_handle;
 extern dissector_handle_t builtin_ws_handle, http_tcp_handle, text_lines_handle, data_handle, json_handle;
 extern int proto_http;
+extern int ws_tap;                          /* the "ws" tap (register_tap) */
 extern dissector_table_t ws_protocol_table; /* the built-in's, looked up: subprotocol name -> dissector */
 extern dissector_table_t ws_port_table;     /* the built-in's: server port -> dissector */
 extern heur_dissector_list_t ws_heur_list;  /* the built-in's "ws" heuristic list */
@@ -296,7 +331,7 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
 int ws_parse_tvb_header(tvbuff_t *tvb, int offset, wsc_frame_header *hdr);
 int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt, ws_ctx_t *ctx);
-proto_item *ws_add_text(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
+proto_item *ws_add_text(proto_tree *tree, int hf, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
                         gboolean nul_follows);
 
 /* ---- ws-message.c: a frame's part in its message (first pass), reassembly, inflation ---- */
@@ -314,5 +349,6 @@ gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, prot
 void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tree *ws_tree, guint len,
                   guint8 opcode, const ws_ctx_t *ctx);
 void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
 
 #endif

@@ -12,6 +12,7 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/expert.h>
+#include <epan/tap.h>
 
 #include "ws-int.h"
 
@@ -60,6 +61,7 @@ int hf_ws_close_reply_to = -1;
 int hf_ws_close_range = -1;
 int hf_ws_subprotocol = -1;
 int hf_ws_extensions = -1;
+int hf_ws_message_text = -1;
 
 gint ett_ws = WS_ETT_INIT;
 gint ett_ws_len = WS_ETT_INIT;
@@ -96,6 +98,7 @@ dissector_handle_t builtin_ws_handle;
 dissector_handle_t ws_guard_handle;
 dissector_handle_t http_tcp_handle;
 int proto_http = -1;
+int ws_tap = -1;
 dissector_handle_t text_lines_handle;
 dissector_handle_t data_handle;
 dissector_handle_t json_handle;
@@ -262,6 +265,9 @@ void proto_register_ws(void)
             "Bytes of the message after reassembly and decompression", HFILL } },
         { &hf_ws_message_payload, { "Message payload", "ws.message.payload", FT_BYTES, BASE_NONE, NULL, 0x0,
             "The whole message after reassembly and decompression", HFILL } },
+        { &hf_ws_message_text, { "Message text", "ws.message.text", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The whole text message after reassembly and decompression, once per message, in the packet that "
+            "completes it", HFILL } },
         { &hf_ws_message_frame, { "Frame of the message", "ws.message.frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             NULL, HFILL } },
         { &hf_ws_message_frame_count, { "Frames", "ws.message.frame_count", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -354,6 +360,7 @@ void proto_register_ws(void)
     proto_register_field_array(proto_ws, hf, array_length(hf));
     ws_stream_init();
     proto_register_subtree_array(ett, array_length(ett));
+    ws_tap = register_tap("ws");
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
 

@@ -95,8 +95,9 @@ def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs,
     -T fields values (occurrences joined by SEP) of ws.opcode, ws.fin, ws.payload,
     ws.message.length, ws.message.payload, ws.message.opcode, ws.payload_length,
     ws.message.decoded, ws.rsv and ws.continued.frame: a message of one plain frame (text
-    or binary, FIN, no RSV1) and control frames from their own payload, other messages
-    from ws.message.* on the frame that completes them, or first of all on a packet
+    or binary, FIN, no RSV1) and control frames from their own payload (a lone frame's
+    ws.message fields, which every complete message has, checked against it), other
+    messages from ws.message.* on the frame that completes them, or first of all on a packet
     whose continued piece completes a frame gathered over several packets. Messages
     that could not be decoded (ws.message.decoded false) give nothing."""
     ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
@@ -114,20 +115,34 @@ def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs,
     for mop, ok in zip(mops_l, dec_l):
         msgs.append((mop, _bytes(mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
     out = []
-    wanted = sum(1 for op, f, r in zip(ops, fin, rsv) if f and not (op >= 8 or (op in (1, 2) and not r & 4)))
+    frames = [(op, f, _bytes(n, p), n, r) for op, f, p, n, r in zip(ops, fin, pays, plen, rsv)]
+    # Every complete data message has its ws.message fields, a lone frame (text or binary,
+    # FIN, no RSV1) too, unless its payload was cut short.
+    wanted = sum(1 for op, f, b, n, r in frames if op < 8 and f and (len(b) == n or not lone(op, f, r)))
     if cont and len(msgs) > wanted:
         # A frame gathered over several packets completes here, before this packet's own frames.
         mop, body = msgs.pop(0)
         if body is not None:
             out.append((mop, body))
-    for op, f, p, n, r in zip(ops, fin, pays, plen, rsv):
-        if op >= 8 or (op in (1, 2) and f and not r & 4):
-            out.append((op, _bytes(n, p)))
+    for op, f, b, n, r in frames:
+        if op >= 8:
+            out.append((op, b))
+        elif lone(op, f, r):
+            out.append((op, b))
+            if len(b) == n:
+                # Its own message fields must say the same.
+                if not msgs or msgs.pop(0) != (op, b):
+                    raise AssertionError("a lone frame's ws.message fields differ from its payload")
         elif f and msgs:
             mop, body = msgs.pop(0)
             if body is not None:
                 out.append((mop, body))
     return out
+
+
+def lone(op, fin, rsv):
+    """A data frame that is a message by itself: text or binary, FIN, no RSV1."""
+    return op in (1, 2) and fin and not rsv & 4
 
 
 MESSAGE_FIELDS = ["ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload", "ws.message.opcode",
