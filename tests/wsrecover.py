@@ -114,30 +114,50 @@ def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs,
     msgs = []
     for mop, ok in zip(mops_l, dec_l):
         msgs.append((mop, _bytes(mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
-    out = []
     frames = [(op, f, _bytes(n, p), n, r) for op, f, p, n, r in zip(ops, fin, pays, plen, rsv)]
-    # Every complete data message has its ws.message fields, a lone frame (text or binary,
-    # FIN, no RSV1) too, unless its payload was cut short.
-    wanted = sum(1 for op, f, b, n, r in frames if op < 8 and f and (len(b) == n or not lone(op, f, r)))
-    if cont and len(msgs) > wanted:
-        # A frame gathered over several packets completes here, before this packet's own frames.
-        mop, body = msgs.pop(0)
+    out, problems = assign_messages(frames, msgs, cont)
+    if problems:
+        raise AssertionError("; ".join(problems))
+    return [(op, body) for op, body, _ in out]
+
+
+def assign_messages(frames, msgs, cont):
+    """The messages one packet presents, in order, as [(opcode, bytes, truncated)], and
+    the problems seen. frames: its frames [(opcode, fin, payload bytes, payload length,
+    rsv)]; msgs: its ws.message records [(opcode, bytes or None when not decoded)], in
+    order; cont: the packet begins with the piece that completes an earlier frame.
+
+    Every complete data message has a record in the packet that completes it: a lone
+    frame (text or binary, FIN, no RSV1) too, unless its payload is cut short (its record
+    is checked against its payload); a frame gathered over several packets completes
+    first. A continuation with FIN ahead of any message start in the packet may belong to
+    no message (the capture began inside one): it has a record only if there are enough."""
+    msgs = list(msgs)
+    problems = []
+    lone_whole = sum(1 for op, f, b, n, r in frames if lone(op, f, r) and len(b) == n)
+    others = [i for i, (op, f, b, n, r) in enumerate(frames) if op < 8 and f and not lone(op, f, r)]
+    first_start = next((i for i, fr in enumerate(frames) if fr[0] in (1, 2)), len(frames))
+    uncertain = others[0] if others and frames[others[0]][0] == 0 and others[0] < first_start else None
+    spare = len(msgs) - lone_whole - len(others)
+    out = []
+    if cont and spare > 0:
+        op, body = msgs.pop(0)
+        spare -= 1
         if body is not None:
-            out.append((mop, body))
-    for op, f, b, n, r in frames:
-        if op >= 8:
-            out.append((op, b))
-        elif lone(op, f, r):
-            out.append((op, b))
-            if len(b) == n:
-                # Its own message fields must say the same.
-                if not msgs or msgs.pop(0) != (op, b):
-                    raise AssertionError("a lone frame's ws.message fields differ from its payload")
-        elif f and msgs:
+            out.append((op, body, False))
+    skip = uncertain if spare < 0 else None
+    for i, (op, f, b, n, r) in enumerate(frames):
+        if op >= 8 or lone(op, f, r):
+            out.append((op, b, len(b) != n))
+            if op < 8 and len(b) == n and (not msgs or msgs.pop(0) != (op, b)):
+                problems.append("a lone frame's ws.message fields differ from its payload")
+        elif f and msgs and i != skip:
             mop, body = msgs.pop(0)
             if body is not None:
-                out.append((mop, body))
-    return out
+                out.append((mop, body, False))
+    if msgs:
+        problems.append("%d ws.message trees left over after the frames" % len(msgs))
+    return out, problems
 
 
 def lone(op, fin, rsv):

@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import gen  # noqa: E402
+from wsrecover import assign_messages  # noqa: E402
 
 SEP = "\x1f"
 FIELDS = ["frame.number", "tcp.stream", "ip.src", "tcp.srcport", "ws.opcode", "ws.fin", "ws.rsv", "ws.payload",
@@ -113,34 +114,13 @@ def presented(rows):
             for o, ok in zip(mop, dec):
                 msgs.append((o, _hex(mpay.pop(0), mlen.pop(0)) if ok else None))
             frames = [(o, f, _hex(p, n), n, r) for o, f, p, n, r in zip(ops, fin, pay, plen, rsv)]
-            # Every complete data message has its ws.message fields, a lone frame (text or
-            # binary, FIN, no RSV1) too, unless its payload was cut short.
-            wanted = sum(1 for o, f, b, n, r in frames if o < 8 and f and (len(b) == n or not _lone(o, f, r)))
-            if cont and len(msgs) > wanted:
-                # A frame gathered over several packets completes here, before this packet's own frames.
-                o2, body = msgs.pop(0)
-                if body is not None:
-                    out[(conv, d)].append((num, o2, body, ""))
-            for o, f, b, n, r in frames:
-                if o >= 8 or _lone(o, f, r):
-                    out[(conv, d)].append((num, o, b, "truncated" if len(b) != n else ""))
-                    if o < 8 and len(b) == n and (not msgs or msgs.pop(0) != (o, b)):
-                        problems.append("packet %d (conv %d %s): a lone frame's ws.message fields differ from its "
-                                        "payload" % (num, conv, d))
-                elif f and msgs:
-                    o2, body = msgs.pop(0)
-                    if body is not None:
-                        out[(conv, d)].append((num, o2, body, ""))
-            if msgs:
-                problems.append("packet %d: %d ws.message trees left over after the frames" % (num, len(msgs)))
+            shown, trouble = assign_messages(frames, msgs, cont)
+            for o, body, short in shown:
+                out[(conv, d)].append((num, o, body, "truncated" if short else ""))
+            problems += ["packet %d (conv %d %s): %s" % (num, conv, d, t) for t in trouble]
         except ValueError as e:
             problems.append("packet %d (conv %d %s): %s: %r" % (num, conv, d, e, row[4:]))
     return out, streams, problems
-
-
-def _lone(o, f, r):
-    """A data frame that is a message by itself: text or binary, FIN, no RSV1."""
-    return o in (1, 2) and f and not r & 4
 
 
 def _loss_categories(dd):

@@ -105,12 +105,13 @@ def test_compare_in_order_subsequence():
 
 
 def test_presented_from_fields():
-    """-T fields rows to messages: a plain FIN frame is a message, a compressed one is
-    taken from ws.message.*, a message that was not decoded gives nothing."""
+    """-T fields rows to messages: a plain FIN frame is a message (its ws.message fields,
+    which every complete message has, agree), a compressed one is taken from
+    ws.message.*, a message that was not decoded gives nothing."""
     S = check.SEP
     rows = [
         ["1", "0", "10.1.0.1", "1234", "1" + S + "9", "1" + S + "1", "0" + S + "0", "6869" + S + "<MISSING>",
-         "2" + S + "0", "", "", "", "", ""],
+         "2" + S + "0", "1", "6869", "2", "1", ""],
         ["2", "0", "10.1.0.2", "80", "2" + S + "1", "1" + S + "1", "4" + S + "4", "aa" + S + "bb", "1" + S + "1",
          "2" + S + "1", "616263", "3", "1" + S + "0", ""],
     ]
