@@ -68,6 +68,17 @@ typedef gboolean ws_pref_bool_t;
 #define ws_tvb_get_u8 tvb_get_guint8
 #endif
 
+/* register_follow_stream() takes two more callbacks in 4.4 and 4.6 (headers checked;
+ * 4.2 not checked): the number of streams (for the GUI's stream spin box) and the
+ * sub-stream lookup (NULL: none). */
+#if WS_VERSION_AT_LEAST(4, 4)
+#define ws_register_follow_stream(proto, tap, conv_f, index_f, addr_f, port_f, handler, count_f) \
+    register_follow_stream((proto), (tap), (conv_f), (index_f), (addr_f), (port_f), (handler), (count_f), NULL)
+#else
+#define ws_register_follow_stream(proto, tap, conv_f, index_f, addr_f, port_f, handler, count_f) \
+    ((void)(count_f), register_follow_stream((proto), (tap), (conv_f), (index_f), (addr_f), (port_f), (handler)))
+#endif
+
 /* ett_ variables start at -1 up to 4.2 (4.4 accepts either). */
 #define WS_ETT_INIT (-1)
 
