@@ -351,4 +351,9 @@ void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tr
 void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
 
+/* ---- ws-export.c: Export Objects (each decoded data message) ---- */
+
+extern int ws_eo_tap;                       /* the export's tap: the same message records as ws_tap */
+void ws_export_register(void);
+
 #endif
