@@ -141,3 +141,14 @@ def test_text_that_is_not_one_json_document(tshark, outdir):
     assert {v[3] for v in files.values()} == {"txt", "bin"}
     for name, (_, _, _, ext, data) in files.items():
         assert ext == "bin" or not is_json(data), name
+
+
+def test_names(tshark):
+    """The export-object type, and its helper protocol under the names docs/export.md gives
+    (the built-in WebSocket dissector keeps `websocket`)."""
+    listing = tshark.run(["--export-objects", "help"], check=False).stderr.decode()
+    assert "     ws-messages\n" in listing
+    protos = [l.split("\t") for l in tshark.run(["-G", "protocols"]).stdout.decode().splitlines()]
+    assert ["WebSocket messages as objects (ws plugin)", "WebSocket (ws plugin)", "ws-messages"] in \
+        [p[:3] for p in protos]
+    assert [p[:3] for p in protos if p[2] == "websocket"] == [["WebSocket", "WebSocket", "websocket"]]
