@@ -117,7 +117,7 @@ static void ws_message_fields(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *ws
             proto_item_set_hidden(it);
         }
     }
-    if (have_tap_listener(ws_tap)) {
+    if (have_tap_listener(ws_tap) || have_tap_listener(ws_eo_tap)) {
         ws_tap_rec_t *r = ws_tap_rec_new(pinfo, ctx, WS_TAP_MESSAGE);
         r->opcode = opcode;
         r->decoded = decoded && (!m || m->status != WS_MSG_TOO_BIG);
@@ -127,7 +127,10 @@ static void ws_message_fields(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *ws
         r->nframes = m ? m->nframes : 1;
         r->compressed = m ? m->compressed : FALSE;
         r->first_frame = m ? m->first_frame : pinfo->num;
-        tap_queue_packet(ws_tap, pinfo, r);
+        if (have_tap_listener(ws_tap))
+            tap_queue_packet(ws_tap, pinfo, r);
+        if (have_tap_listener(ws_eo_tap))
+            tap_queue_packet(ws_eo_tap, pinfo, r);
     }
 }
 

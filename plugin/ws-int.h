@@ -355,4 +355,9 @@ ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kin
 
 void ws_follow_register(void);
 
+/* ---- ws-export.c: Export Objects (each decoded data message) ---- */
+
+extern int ws_eo_tap;                       /* the export's tap: the same message records as ws_tap */
+void ws_export_register(void);
+
 #endif

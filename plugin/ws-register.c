@@ -362,6 +362,7 @@ void proto_register_ws(void)
     proto_register_subtree_array(ett, array_length(ett));
     ws_tap = register_tap("ws");
     ws_follow_register();
+    ws_export_register();
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
 
