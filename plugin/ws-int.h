@@ -351,4 +351,8 @@ void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tr
 void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
 
+/* ---- ws-stats.c: the statistics of the "ws" tap (stats_tree ws,tree) ---- */
+
+void ws_stats_register(void);
+
 #endif

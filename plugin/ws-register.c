@@ -361,6 +361,7 @@ void proto_register_ws(void)
     ws_stream_init();
     proto_register_subtree_array(ett, array_length(ett));
     ws_tap = register_tap("ws");
+    ws_stats_register();
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
 
