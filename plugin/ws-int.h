@@ -360,4 +360,8 @@ void ws_follow_register(void);
 extern int ws_eo_tap;                       /* the export's tap: the same message records as ws_tap */
 void ws_export_register(void);
 
+/* ---- ws-stats.c: the statistics of the "ws" tap (stats_tree ws,tree) ---- */
+
+void ws_stats_register(void);
+
 #endif

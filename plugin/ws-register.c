@@ -363,6 +363,7 @@ void proto_register_ws(void)
     ws_tap = register_tap("ws");
     ws_follow_register();
     ws_export_register();
+    ws_stats_register();
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
 
