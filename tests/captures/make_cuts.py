@@ -47,6 +47,17 @@ def main():
         last = int(rows(whole, port, ["frame.number"])[-1][0])
         dst = os.path.join(OUT, name + "-midframe.pcapng")
         subprocess.run(["editcap", "-r", whole, dst, "%d-%d" % (cut, last)], check=True)
+        # A built-in heuristic dissector that takes the client's first payload packet of the
+        # cut (the middle of its frame; it then shows as bare "tcp", not "tcp:data") keeps
+        # that direction from the plugin: record that recording again
+        # (tests/captures/record.py --only NAME).
+        first = {}
+        for sport, protos in rows(dst, port, ["tcp.srcport", "frame.protocols"], ["-Y", "tcp.len > 0"]):
+            first.setdefault(sport, protos)
+        taken = {p: v for p, v in first.items() if int(p) != port and not v.endswith(":tcp:data")}
+        if taken:
+            sys.exit("%s: first payload packet taken by a heuristic dissector (%s): record %s again"
+                     % (dst, taken, name))
         print("%s: frame made of segments %s..%s, cut at %d -> %s" % (name, segs[0], segs[-1], cut, dst))
 
 

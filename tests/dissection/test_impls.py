@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Recordings of implementations unlike the python/node pair of the older recordings
-(tests/captures/record_impls.py: aiohttp, websocket-client, gorilla/websocket, Firefox,
+(tests/captures/record.py, in test-captures/impls/: aiohttp, websocket-client, gorilla/websocket, Firefox,
 socket.io, a writer that puts each frame header and payload in separate TCP segments),
 on MTU 1500 and on ports Wireshark gives to other protocols. Whole captures (handshake
 included), two passes: every message each side sent must come back byte-exact, after

@@ -8,8 +8,9 @@
 //
 // PLANDIR/plan.json holds the steps and, under config.server / config.client,
 // the `perMessageDeflate` option (false or an object).
-// Every data message sent and received is logged to LOG as one JSON line
-// ({ev: "send"|"recv", opcode, len, sha256, frames}); the first line is
+// Every data message sent and received and every control frame sent is logged
+// to LOG as one JSON line ({ev: "send"|"recv", opcode, len, sha256, frames},
+// the log format of peers/peerlib.py); the first line is
 // {ev: "open", ...} with the Sec-WebSocket-Extensions headers.  Both sides
 // check every received data message against the plan and exit non-zero on
 // any difference, error or timeout.  Prints "READY ..." / "DONE ..." on stdout.
@@ -151,6 +152,7 @@ function runServer(port, plan) {
       chain = chain.then(async () => {
         if (!isBinary && data.toString('utf8') === SERVER_PING_TRIGGER) {
           const gotPong = new Promise((resolve) => ws.once('pong', resolve));
+          logMsg('send', 9, SERVER_PING_PAYLOAD);
           ws.ping(SERVER_PING_PAYLOAD);
           const p = await withTimeout(gotPong, 'pong to server ping');
           if (!p.equals(SERVER_PING_PAYLOAD)) die('server ping: wrong pong payload');
@@ -198,6 +200,7 @@ async function runClient(port, plan) {
   }
   async function ping(data) {
     const gotPong = new Promise((resolve) => ws.once('pong', resolve));
+    logMsg('send', 9, data);
     ws.ping(data);
     const p = await withTimeout(gotPong, 'pong');
     if (!p.equals(data)) die('wrong pong payload');
@@ -211,7 +214,9 @@ async function runClient(port, plan) {
     switch (step.kind) {
       case 'message': {
         const frags = step.frags;
-        logMsg('send', step.opcode, step.data, frags && frags.length ? frags.length : 1);
+        // logged in the order the wire completes them: a mid-message ping first
+        const logIt = () => logMsg('send', step.opcode, step.data, frags && frags.length ? frags.length : 1);
+        if (step.ping_at === undefined) logIt();
         // A ping between two fragments: after fragment ping_at, wait for the
         // pong (the server's library answers at once, mid-message).
         const after = step.ping_at === undefined ? null
@@ -226,6 +231,7 @@ async function runClient(port, plan) {
         } else {
           await withTimeout(sendMessage(ws, step.data, step.opcode === 2, frags, after), 'send');
         }
+        if (step.ping_at !== undefined) logIt();
         await expectEcho(step.opcode, step.data);
         break;
       }
@@ -233,6 +239,7 @@ async function runClient(port, plan) {
         await ping(step.data);
         break;
       case 'pong':
+        logMsg('send', 10, step.data);
         ws.pong(step.data);
         break;
       case 'burst': {
@@ -251,6 +258,9 @@ async function runClient(port, plan) {
       }
       case 'close': {
         const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve([code, reason])));
+        const cp = Buffer.alloc(2);
+        cp.writeUInt16BE(step.code);
+        logMsg('send', 8, Buffer.concat([cp, Buffer.from(step.reason, 'utf8')]));
         ws.close(step.code, step.reason);
         const [code, reason] = await withTimeout(closed, 'close');
         if (code !== step.code || reason.toString() !== step.reason) {

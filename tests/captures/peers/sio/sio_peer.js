@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// socket.io 4 client or echo server for tests/captures/record_impls.py.
+// socket.io 4 client or echo server for tests/captures/record.py (the plan and
+// log formats of tests/captures/peers/peerlib.py; configuration {"deflate": bool}).
 //
-//   node sio_peer.js server|client PORT PLAN LOG
+//   node sio_peer.js server|client PORT PLANDIR LOG
 //
 // Transport websocket only (no long-polling first).  The plan's messages go out
 // as socket.io events "m" (a text message is emitted as a string, a binary one as
@@ -12,12 +13,14 @@
 // packets included).  A "close" step is socket.disconnect() (close code and
 // reason are engine.io's, not the plan's).
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
-const [role, portS, planPath, logPath] = process.argv.slice(2);
+const [role, portS, planDir, logPath] = process.argv.slice(2);
 const port = Number(portS);
-const plan = JSON.parse(fs.readFileSync(planPath, "utf8"));
+const plan = JSON.parse(fs.readFileSync(path.join(planDir, "plan.json"), "utf8"));
+const bytes = (o) => (o.file !== undefined ? fs.readFileSync(path.join(planDir, o.file)) : Buffer.from(o.hex, "hex"));
 const logFd = fs.openSync(logPath, "w");
 
 function fail(msg) {
@@ -36,8 +39,10 @@ function wsModuleDir() {
   return path.join(__dirname, "node_modules", "ws");
 }
 
-function logSent(kind, opcode, buf) {
-  fs.writeSync(logFd, JSON.stringify({ kind, opcode, hex: Buffer.from(buf).toString("hex") }) + "\n");
+function logSent(opcode, buf) {
+  const b = Buffer.from(buf);
+  const sha256 = crypto.createHash("sha256").update(b).digest("hex");
+  fs.writeSync(logFd, JSON.stringify({ ev: "send", opcode, len: b.length, sha256 }) + "\n");
 }
 
 const WebSocket = require(wsModuleDir());
@@ -46,7 +51,7 @@ WebSocket.prototype.send = function (data, options, cb) {
   if (this.readyState === WebSocket.OPEN) {
     const opts = typeof options === "object" && options ? options : {};
     const binary = opts.binary !== undefined ? opts.binary : typeof data !== "string";
-    logSent("data", binary ? 2 : 1, typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data));
+    logSent(binary ? 2 : 1, typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data));
   }
   return origSend.call(this, data, options, cb);
 };
@@ -59,12 +64,13 @@ WebSocket.prototype.close = function (code, reason) {
       p.writeUInt16BE(code);
       if (reason) p = Buffer.concat([p, Buffer.from(reason)]);
     }
-    logSent("close", 8, p);
+    logSent(8, p);
   }
   return origClose.call(this, code, reason);
 };
 
-const deflate = plan.deflate ? { threshold: 0 } : false;
+const cfg = plan.config[role];
+const deflate = cfg && cfg.deflate ? { threshold: 0 } : false;
 setTimeout(() => fail("timeout"), 120000).unref();
 
 if (role === "server") {
@@ -89,19 +95,19 @@ if (role === "server") {
     w.resolve();
   });
   const emit = (m) => new Promise((resolve) => {
-    const data = Buffer.from(m.hex, "hex");
+    const data = bytes(m);
     queue.push({ opcode: m.opcode, data, resolve });
     socket.emit("m", m.opcode === 1 ? data.toString("utf8") : data);
   });
   socket.on("connect_error", (e) => fail(`connect: ${e.message}`));
   socket.on("connect", async () => {
     for (const s of plan.steps) {
-      if (s.t === "msg") await emit(s);
-      else if (s.t === "burst") await Promise.all(s.msgs.map(emit));
-      else if (s.t === "close") {
+      if (s.kind === "message") await emit(s);
+      else if (s.kind === "burst") await Promise.all(s.messages.map(emit));
+      else if (s.kind === "close") {
         socket.disconnect();
         setTimeout(() => { fs.closeSync(logFd); process.exit(0); }, 500);
-      } else fail(`socket.io peer does not do step ${s.t}`);
+      } else fail(`socket.io peer does not do step ${s.kind}`);
     }
   });
 }

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A WebSocket peer on a bare socket that writes every frame as two TCP
 segments: send(header), a short sleep, send(payload) (TCP_NODELAY).  For
-record_impls.py.  The one exception: the client sends a "burst" step corked
+tests/captures/record.py.  The one exception: the client sends a "burst" step corked
 (TCP_CORK), whole frames back to back, so that they share segments.
 
-    raw_peer.py client PORT PLAN LOG
-    raw_peer.py server PORT PLAN LOG
+    raw_peer.py client PORT PLANDIR LOG
+    raw_peer.py server PORT PLANDIR LOG
 
 Real HTTP/1.1 Upgrade handshake (Sec-WebSocket-Key / Accept checked), no
 extensions.  The client masks its frames (a fresh key per frame); the server
@@ -21,7 +21,7 @@ import struct
 import sys
 import time
 
-from peerlib import SendLog, close_payload, expected_echoes, read_plan
+from peerlib import Log, close_payload, deflate, expected_echoes, read_plan
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 GAP = 0.02
@@ -136,29 +136,31 @@ def client(port, plan, log):
     if "sec-websocket-extensions" in resp.lower():
         fail("server accepted an extension nobody offered")
     for step in plan["steps"]:
-        t = step["t"]
-        if t == "msg":
-            data = bytes.fromhex(step["hex"])
+        t = step["kind"]
+        if t == "message" and step.get("frags"):
+            data, pos, n = step["data"], 0, len(step["frags"])
+            for i, size in enumerate(step["frags"]):
+                c.send_frame(step["opcode"] if i == 0 else 0, data[pos:pos + size], fin=i == n - 1)
+                pos += size
+            log.sent(step["opcode"], data, n)
+        elif t == "message":
+            data = step["data"]
             c.send_frame(step["opcode"], data)
-            log.add("data", step["opcode"], data)
+            log.sent(step["opcode"], data, 1)
         elif t == "burst":
             # the exception: a burst goes out corked, whole frames back to back, so
             # that many share a segment
             c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-            for m in step["msgs"]:
-                data = bytes.fromhex(m["hex"])
-                c.send_frame(m["opcode"], data, whole=True)
-                log.add("data", m["opcode"], data)
+            for m in step["messages"]:
+                if m.get("frags"):
+                    fail("fragments in a burst are not implemented")
+                c.send_frame(m["opcode"], m["data"], whole=True)
+                log.sent(m["opcode"], m["data"], 1)
             c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
-        elif t == "frag":
-            pieces = [bytes.fromhex(p) for p in step["pieces"]]
-            for i, p in enumerate(pieces):
-                c.send_frame(step["opcode"] if i == 0 else 0, p, fin=i == len(pieces) - 1)
-            log.add("data", step["opcode"], b"".join(pieces))
         elif t == "ping":
-            data = bytes.fromhex(step["hex"])
+            data = step["data"]
             c.send_frame(9, data)
-            log.add("ping", 9, data)
+            log.sent(9, data)
             op, got, _ = c.read_message()
             if op != 10 or got != data:
                 fail(f"wanted the pong, got opcode {op}")
@@ -169,7 +171,7 @@ def client(port, plan, log):
             c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             c.send_frame(8, data)
             c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-            log.add("close", 8, data)
+            log.sent(8, data)
             op, got, _ = c.read_message()
             if op != 8:
                 fail(f"wanted the close reply, got opcode {op}")
@@ -209,12 +211,12 @@ def server(port, plan, log):
         op, data, sizes = c.read_message()
         if op == 9:
             c.send_frame(10, data)
-            log.add("pong", 10, data)
+            log.sent(10, data)
         elif op == 10:
             pass
         elif op == 8:
             c.send_frame(8, data)
-            log.add("close", 8, data)
+            log.sent(8, data)
             s.shutdown(socket.SHUT_WR)
             s.settimeout(5)
             try:
@@ -229,15 +231,15 @@ def server(port, plan, log):
             for i, n in enumerate(sizes):
                 c.send_frame(op if i == 0 else 0, data[pos:pos + n], fin=i == len(sizes) - 1)
                 pos += n
-            log.add("data", op, data)
+            log.sent(op, data, len(sizes))
 
 
 def main():
     role, port, plan_path, log_path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     plan = read_plan(plan_path)
-    if plan["deflate"]:
+    if deflate(plan, role):
         fail("raw_peer has no permessage-deflate")
-    log = SendLog(log_path)
+    log = Log(log_path)
     (server if role == "server" else client)(port, plan, log)
     log.close()
 

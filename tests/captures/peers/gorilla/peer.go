@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // gorilla/websocket (Debian golang-github-gorilla-websocket-dev) client or echo
-// server for tests/captures/record_impls.py.
+// server for tests/captures/record.py (the plan and log formats of
+// tests/captures/peers/peerlib.py; configuration {"deflate": bool}).
 //
-//	gorilla-peer server|client PORT PLAN LOG
+//	gorilla-peer server|client PORT PLANDIR LOG
 //
 // Buffers are small (1024 bytes written per frame by the client, 4096 by the
 // server), so gorilla's NextWriter cuts every longer message into frames of its
@@ -10,12 +11,14 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -25,21 +28,49 @@ import (
 type msg struct {
 	Opcode int    `json:"opcode"`
 	Hex    string `json:"hex"`
+	File   string `json:"file"`
+	Frags  []int  `json:"frags"`
 }
 
 type step struct {
-	T      string   `json:"t"`
-	Opcode int      `json:"opcode"`
-	Hex    string   `json:"hex"`
-	Pieces []string `json:"pieces"`
-	Msgs   []msg    `json:"msgs"`
-	Code   int      `json:"code"`
-	Reason string   `json:"reason"`
+	Kind     string `json:"kind"`
+	Opcode   int    `json:"opcode"`
+	Hex      string `json:"hex"`
+	File     string `json:"file"`
+	Frags    []int  `json:"frags"`
+	Messages []msg  `json:"messages"`
+	Code     int    `json:"code"`
+	Reason   string `json:"reason"`
+}
+
+type sideConfig struct {
+	Deflate bool `json:"deflate"`
 }
 
 type plan struct {
-	Deflate bool   `json:"deflate"`
-	Steps   []step `json:"steps"`
+	Config struct {
+		Client *sideConfig `json:"client"`
+		Server *sideConfig `json:"server"`
+	} `json:"config"`
+	Steps []step `json:"steps"`
+}
+
+var planDir string
+
+func deflate(c *sideConfig) bool {
+	return c != nil && c.Deflate
+}
+
+// payload: the bytes of a plan message ("hex" inline or "file" in the plan directory)
+func payload(hexs, file string) []byte {
+	if file != "" {
+		b, err := os.ReadFile(filepath.Join(planDir, file))
+		if err != nil {
+			fail("payload: %v", err)
+		}
+		return b
+	}
+	return unhex(hexs)
 }
 
 var logf *os.File
@@ -49,8 +80,10 @@ func fail(f string, a ...interface{}) {
 	os.Exit(1)
 }
 
-func logSent(kind string, opcode int, data []byte) {
-	b, _ := json.Marshal(map[string]interface{}{"kind": kind, "opcode": opcode, "hex": hex.EncodeToString(data)})
+func logSent(opcode int, data []byte) {
+	sum := sha256.Sum256(data)
+	b, _ := json.Marshal(map[string]interface{}{"ev": "send", "opcode": opcode, "len": len(data),
+		"sha256": hex.EncodeToString(sum[:])})
 	logf.Write(append(b, '\n'))
 }
 
@@ -73,7 +106,7 @@ func send(c *websocket.Conn, opcode int, data []byte) {
 	if err := w.Close(); err != nil {
 		fail("close writer: %v", err)
 	}
-	logSent("data", opcode, data)
+	logSent(opcode, data)
 }
 
 func closePayload(code int, reason string) []byte {
@@ -82,7 +115,7 @@ func closePayload(code int, reason string) []byte {
 
 func server(port int, p plan) {
 	// CheckOrigin: the browser page comes from another port (another origin)
-	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, EnableCompression: p.Deflate,
+	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, EnableCompression: deflate(p.Config.Server),
 		CheckOrigin: func(r *http.Request) bool { return true }}
 	done := make(chan struct{})
 	mux := http.NewServeMux()
@@ -98,12 +131,12 @@ func server(port int, p plan) {
 				m = []byte{}
 			}
 			c.WriteControl(websocket.CloseMessage, m, time.Now().Add(5*time.Second))
-			logSent("close", 8, m)
+			logSent(8, m)
 			return nil
 		})
 		c.SetPingHandler(func(data string) error {
 			err := c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
-			logSent("pong", 10, []byte(data))
+			logSent(10, []byte(data))
 			return err
 		})
 		for {
@@ -131,7 +164,7 @@ func server(port int, p plan) {
 }
 
 func client(port int, p plan) {
-	d := websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 1024, EnableCompression: p.Deflate,
+	d := websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 1024, EnableCompression: deflate(p.Config.Client),
 		HandshakeTimeout: 10 * time.Second}
 	c, _, err := d.Dial(fmt.Sprintf("ws://127.0.0.1:%d/", port), nil)
 	if err != nil {
@@ -149,35 +182,39 @@ func client(port int, p plan) {
 		}
 	}
 	for _, s := range p.Steps {
-		switch s.T {
-		case "msg":
-			send(c, s.Opcode, unhex(s.Hex))
-			expect(s.Opcode, unhex(s.Hex))
+		if len(s.Frags) > 0 {
+			fail("the gorilla peer sends no fragments of its own choosing")
+		}
+		switch s.Kind {
+		case "message":
+			data := payload(s.Hex, s.File)
+			send(c, s.Opcode, data)
+			expect(s.Opcode, data)
 		case "burst":
-			for _, m := range s.Msgs {
-				send(c, m.Opcode, unhex(m.Hex))
+			for _, m := range s.Messages {
+				send(c, m.Opcode, payload(m.Hex, m.File))
 			}
-			for _, m := range s.Msgs {
-				expect(m.Opcode, unhex(m.Hex))
+			for _, m := range s.Messages {
+				expect(m.Opcode, payload(m.Hex, m.File))
 			}
 		case "ping":
 			if err := c.WriteControl(websocket.PingMessage, unhex(s.Hex), time.Now().Add(5*time.Second)); err != nil {
 				fail("ping: %v", err)
 			}
-			logSent("ping", 9, unhex(s.Hex))
+			logSent(9, unhex(s.Hex))
 		case "close":
 			m := closePayload(s.Code, s.Reason)
 			if err := c.WriteControl(websocket.CloseMessage, m, time.Now().Add(5*time.Second)); err != nil {
 				fail("close: %v", err)
 			}
-			logSent("close", 8, m)
+			logSent(8, m)
 			for {
 				if _, _, err := c.ReadMessage(); err != nil {
 					break
 				}
 			}
 		default:
-			fail("gorilla peer does not do step %s", s.T)
+			fail("gorilla peer does not do step %s", s.Kind)
 		}
 	}
 	c.Close()
@@ -185,10 +222,11 @@ func client(port int, p plan) {
 
 func main() {
 	if len(os.Args) != 5 {
-		fail("usage: server|client PORT PLAN LOG")
+		fail("usage: server|client PORT PLANDIR LOG")
 	}
 	port, _ := strconv.Atoi(os.Args[2])
-	raw, err := os.ReadFile(os.Args[3])
+	planDir = os.Args[3]
+	raw, err := os.ReadFile(filepath.Join(planDir, "plan.json"))
 	if err != nil {
 		fail("plan: %v", err)
 	}

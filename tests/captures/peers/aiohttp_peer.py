@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""aiohttp (python3-aiohttp) WebSocket client or echo server for record_impls.py.
+"""aiohttp (python3-aiohttp) WebSocket client or echo server for tests/captures/record.py.
 
-    aiohttp_peer.py server PORT PLAN LOG
-    aiohttp_peer.py client PORT PLAN LOG
+    aiohttp_peer.py server PORT PLANDIR LOG
+    aiohttp_peer.py client PORT PLANDIR LOG
+
+Configuration (plan config.client / config.server): {"deflate": bool}.
 
 The server echoes every data message, lets aiohttp answer pings and the close,
 prints READY when listening and exits after its one connection is over.  The
@@ -14,7 +16,7 @@ import sys
 import aiohttp
 from aiohttp import web
 
-from peerlib import SendLog, close_payload, expected_echoes, read_plan
+from peerlib import Log, close_payload, deflate, expected_echoes, read_plan
 
 TIMEOUT = 30
 
@@ -28,15 +30,15 @@ async def server(port, plan, log):
     done = asyncio.Event()
 
     async def ws_handler(request):
-        ws = web.WebSocketResponse(compress=plan["deflate"], max_msg_size=0, autoping=True)
+        ws = web.WebSocketResponse(compress=deflate(plan, "server"), max_msg_size=0, autoping=True)
         await ws.prepare(request)
         async for m in ws:
             if m.type == aiohttp.WSMsgType.TEXT:
                 await ws.send_str(m.data)
-                log.add("data", 1, m.data)
+                log.sent(1, m.data)
             elif m.type == aiohttp.WSMsgType.BINARY:
                 await ws.send_bytes(m.data)
-                log.add("data", 2, m.data)
+                log.sent(2, m.data)
             else:
                 break
         done.set()
@@ -55,24 +57,26 @@ async def server(port, plan, log):
 
 async def client(port, plan, log):
     async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"http://127.0.0.1:{port}/", compress=15 if plan["deflate"] else 0,
+        async with session.ws_connect(f"http://127.0.0.1:{port}/", compress=15 if deflate(plan, "client") else 0,
                                       max_msg_size=0, autoping=True, timeout=TIMEOUT) as ws:
             for step in plan["steps"]:
-                t = step["t"]
-                if t == "msg" or t == "burst":
-                    for m in ([step] if t == "msg" else step["msgs"]):
-                        data = bytes.fromhex(m["hex"])
+                t = step["kind"]
+                if t == "message" or t == "burst":
+                    for m in ([step] if t == "message" else step["messages"]):
+                        if m.get("frags"):
+                            fail("aiohttp has no API for fragments")
+                        data = m["data"]
                         if m["opcode"] == 1:
                             await ws.send_str(data.decode("utf-8"))
                         else:
                             await ws.send_bytes(data)
-                        log.add("data", m["opcode"], data)
+                        log.sent(m["opcode"], data)
                 elif t == "ping":
-                    await ws.ping(bytes.fromhex(step["hex"]))
-                    log.add("ping", 9, bytes.fromhex(step["hex"]))
+                    await ws.ping(step["data"])
+                    log.sent(9, step["data"])
                     await asyncio.sleep(0.05)
                 elif t == "close":
-                    log.add("close", 8, close_payload(step["code"], step["reason"]))
+                    log.sent(8, close_payload(step["code"], step["reason"]))
                     await ws.close(code=step["code"], message=step["reason"].encode("utf-8"))
                     continue
                 else:
@@ -88,7 +92,7 @@ async def client(port, plan, log):
 def main():
     role, port, plan_path, log_path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     plan = read_plan(plan_path)
-    log = SendLog(log_path)
+    log = Log(log_path)
     coro = server(port, plan, log) if role == "server" else client(port, plan, log)
     asyncio.run(asyncio.wait_for(coro, 180))
     log.close()
