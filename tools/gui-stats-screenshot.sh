@@ -13,34 +13,8 @@ cd "$(dirname "$0")/.."
 cap=${1:-test-captures/deflate-py-py.pcapng}
 out=${2:-docs/screenshot-stats.png}
 display=${WS_DISPLAY:-:98}
-work=$(mktemp -d /tmp/ws-gui-stats.XXXXXX)
-abi=$(tshark --version | sed -n 's/^TShark (Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
-system=$(ls -d /usr/lib/*/wireshark/plugins/"$abi" | head -1)
-mkdir -p "$work/plugins" "$work/home/.config/wireshark" "$work/run"
-cp -r "$system" "$work/plugins/$abi"
-cp build/plugin/ws.so "$work/plugins/$abi/epan/"
-cp "$cap" "$work/capture.pcapng"
-cat > "$work/home/.config/wireshark/preferences" <<'P'
-gui.update.enabled: FALSE
-gui.ask_unsaved: FALSE
-gui.font_name: DejaVu Sans Mono,10,-1,5,50,0,0,0,0,0
-P
-printf 'gui.geometry_main_x: 0\ngui.geometry_main_y: 0\ngui.geometry_main_width: 1400\ngui.geometry_main_height: 1000\ngui.geometry_main_maximized: FALSE\nprivs.warn_if_elevated: FALSE\n' \
-    > "$work/home/.config/wireshark/recent_common"
-chmod -R a+rX "$work"
-as=()
-if [ "$(id -u)" -eq 0 ]; then
-    chown -R nobody:nogroup "$work/home" "$work/run"
-    as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-fi
-chmod 700 "$work/run"
-
-Xvfb "$display" -screen 0 1400x1000x24 >/dev/null 2>&1 & xvfb=$!
-trap 'kill $ws $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
-sleep 2
-export DISPLAY=$display
-(cd "$work" && "${as[@]}" env HOME="$work/home" WIRESHARK_PLUGIN_DIR="$work/plugins" XDG_RUNTIME_DIR="$work/run" \
-    DISPLAY="$display" wireshark -r "$work/capture.pcapng" >/dev/null 2>&1) & ws=$!
+. tools/gui-common.sh
+ws_gui_start "$cap" "$display" system
 sleep 20
 main=$(xdotool search --onlyvisible --name "capture.pcapng" | head -1)
 xdotool windowmove "$main" 0 0 windowsize "$main" 1400 1000; sleep 2

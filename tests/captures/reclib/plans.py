@@ -23,8 +23,13 @@ import hashlib
 import json
 import os
 import random
+import sys
 
 from .common import HEX_MAX, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, die
+
+# A close frame's payload as the peers make it (peers/peerlib.py): one definition for both sides.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "peers"))
+from peerlib import close_payload  # noqa: E402,F401
 
 CLIENT_PING = b"ping-1"
 CLIENT_PONG = b"pong-1"
@@ -395,42 +400,6 @@ def write_plan(steps, config, directory):
 
     with open(os.path.join(directory, "plan.json"), "w") as f:
         json.dump({"config": config, "steps": [enc(st) for st in steps]}, f)
-
-
-def read_plan(directory):
-    with open(os.path.join(directory, "plan.json")) as f:
-        plan = json.load(f)
-
-    def dec(m):
-        if "file" in m:
-            with open(os.path.join(directory, m["file"]), "rb") as f:
-                m["data"] = f.read()
-        elif "hex" in m:
-            m["data"] = bytes.fromhex(m["hex"])
-        if "ping_hex" in m:
-            m["ping"] = bytes.fromhex(m["ping_hex"])
-        for x in m.get("messages", []):
-            dec(x)
-        return m
-
-    for st in plan["steps"]:
-        dec(st)
-    return plan
-
-
-def client_data_messages(steps):
-    """The data messages the client sends, in order."""
-    out = []
-    for st in steps:
-        if st["kind"] == "message":
-            out.append(st)
-        elif st["kind"] == "burst":
-            out.extend(st["messages"])
-    return out
-
-
-def close_payload(code, reason):
-    return code.to_bytes(2, "big") + reason.encode("utf-8")
 
 
 # The frames a library sends a message in: None where the library decides
