@@ -8,14 +8,16 @@
  * decoded, and, once per conversation (TCP stream), how it was found and what its
  * handshake negotiated. It reads the ws_tap_rec_t records that ws-frame.c
  * (ws_frame_tap) and ws-deliver.c (ws_message_fields) queue, and ws_conv_t through
- * them; it never changes dissection state. It calls only the stats_tree and tap API
- * (epan/stats_tree.h, epan/tap.h) and the core's wsc_opcode_name / wsc_close_code_valid.
+ * them; it never changes dissection state. It calls only the stats_tree API
+ * (epan/stats_tree.h; stats_tree_priv.h to see that the tree was zeroed) and the
+ * core's wsc_opcode_name / wsc_close_code_valid.
  * docs/statistics.md describes every node.
  */
 #include <wireshark.h>
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
+#include <epan/stats_tree_priv.h>
 
 #include "ws-int.h"
 
@@ -292,6 +294,26 @@ static void ws_stats_message(stats_tree *st, ws_stats_t *s, const ws_tap_rec_t *
 
 /* ---- stats_tree callbacks ---- */
 
+/* Whether stats_tree zeroed the tree since the last record (the GUI's retap, a new
+ * display filter): it does not call init again then, so the streams and totals kept
+ * here must be forgotten too. Every record ticks Frames or Data messages, so both are
+ * zero only before the first record of a reading. (The node's counter is in
+ * stats_tree_priv.h, installed and laid out alike on 4.0, 4.4 and 4.6.) */
+static gboolean ws_stats_was_reset(stats_tree *st, const ws_stats_t *s)
+{
+    const stat_node *frames = (const stat_node *)g_ptr_array_index(st->parents, s->frames);
+    const stat_node *messages = (const stat_node *)g_ptr_array_index(st->parents, s->messages);
+
+    return frames->counter == 0 && messages->counter == 0;
+}
+
+static void ws_stats_forget(ws_stats_t *s)
+{
+    g_hash_table_remove_all(s->streams);
+    memset(s->totals, 0, sizeof s->totals);
+}
+
+
 static tap_packet_status ws_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                          const void *data, tap_flags_t flags _U_)
 {
@@ -300,6 +322,8 @@ static tap_packet_status ws_stats_packet(stats_tree *st, packet_info *pinfo _U_,
 
     if (!s || !r)
         return TAP_PACKET_DONT_REDRAW;
+    if (ws_stats_was_reset(st, s))
+        ws_stats_forget(s);
     ws_stats_conversation(st, s, r);
     if (r->kind == WS_TAP_FRAME)
         ws_stats_frame(st, s, r);
@@ -308,26 +332,8 @@ static tap_packet_status ws_stats_packet(stats_tree *st, packet_info *pinfo _U_,
     return TAP_PACKET_REDRAW;
 }
 
-/* The records are read again (the GUI's retap, a new display filter): stats_tree
- * zeroes its counters but does not call init again, so the streams and totals kept
- * here are forgotten by a tap listener of our own, whose reset runs on each retap. */
-static void ws_stats_reset(void *tapdata)
-{
-    ws_stats_t *s = (ws_stats_t *)tapdata;
-
-    g_hash_table_remove_all(s->streams);
-    memset(s->totals, 0, sizeof s->totals);
-}
-
-static tap_packet_status ws_stats_ignore(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
-                                         const void *data _U_, tap_flags_t flags _U_)
-{
-    return TAP_PACKET_DONT_REDRAW;
-}
-
 static void ws_stats_free(ws_stats_t *s)
 {
-    remove_tap_listener(s);
     g_hash_table_destroy(s->streams);
     g_free(s);
 }
@@ -335,7 +341,6 @@ static void ws_stats_free(ws_stats_t *s)
 static void ws_stats_init(stats_tree *st)
 {
     ws_stats_t *s;
-    GString *err;
 
     if (!ws_stats_open)
         ws_stats_open = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)ws_stats_free);
@@ -345,10 +350,6 @@ static void ws_stats_init(stats_tree *st)
     s->st = st;
     s->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
     ws_stats_layout(st, s);
-    err = register_tap_listener("ws", s, NULL, TL_REQUIRES_NOTHING, ws_stats_reset, ws_stats_ignore, NULL, NULL);
-    if (err)
-        /* Counting goes on; only a retap would count conversations and bytes again. */
-        g_string_free(err, TRUE);
     g_hash_table_insert(ws_stats_open, st, s);
 }
 
