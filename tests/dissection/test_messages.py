@@ -3,6 +3,9 @@
 npm ws and headless Chromium (tests/captures/record.py). Every message each side
 sent must come back byte-exact from ws.message.payload, after reassembly and
 decompression, with the handshake and without it."""
+import hashlib
+import json
+
 import pytest
 
 from wsrecover import digest, expected, load_truth, recover_messages
@@ -95,3 +98,21 @@ def test_x_webkit_deflate_frame(tshark):
     truth = load_truth("edge-deflate-frame.truth.json")
     got = digest(recover_messages(tshark, "edge-deflate-frame.pcap", truth["port"]))
     assert got == expected(truth)
+
+
+@pytest.mark.parametrize("name", ["frag-node-py", "deflate-node-node", "chromium-py"])
+@pytest.mark.parametrize("form", ["", "-nohs"], ids=["whole", "no-handshake"])
+def test_message_text_once_per_text_message(tshark, name, form):
+    """ws.message.text: every text message each side sent, whole (reassembled, decompressed),
+    once, in order; read from -T json so that the text comes back exactly."""
+    truth = load_truth(name + ".truth.json")
+    proc = tshark.run(["-r", tshark.capture(name + form + ".pcapng"), "-2", "-T", "json", "-e", "tcp.srcport",
+                       "-e", "ws.message.text", "-Y", "ws.message.text"])
+    got = {"c2s": [], "s2c": []}
+    for packet in json.loads(proc.stdout.decode("utf-8")):
+        layers = packet["_source"]["layers"]
+        d = "s2c" if int(layers["tcp.srcport"][0]) == truth["port"] else "c2s"
+        got[d] += [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in layers["ws.message.text"]]
+    for d in ("c2s", "s2c"):
+        want = [m["sha256"] for m in truth["messages"] if m["dir"] == d and m["opcode"] == 1]
+        assert got[d] == want, d
