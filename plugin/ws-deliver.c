@@ -16,6 +16,7 @@
 #include <epan/tap.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/wsjson.h>
+#include <epan/decode_as.h>
 
 #include "ws-int.h"
 #include "core/wsc_utf8.h"
@@ -47,6 +48,10 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     /* The server is the side that does not mask (RFC 6455 5.1). */
     if (st && st->masked[dir] >= 0)
         server_port = st->masked[dir] ? pinfo->destport : pinfo->srcport;
+    /* What the user chose with Decode As comes first; it needs to know the server. */
+    if (server_port && ws_decode_as_table &&
+        dissector_try_uint(ws_decode_as_table, server_port, mtvb, pinfo, tree))
+        return;
     if (st && st->subprotocol && ws_protocol_table &&
         ws_dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree))
         return;
@@ -67,6 +72,47 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     } else {
         call_dissector(data_handle, mtvb, pinfo, tree);
     }
+}
+
+/*
+ * Decode As for a message's contents: table ws.tcp.port (the built-in's ws.port does
+ * not offer Decode As), keyed by the server's TCP port. `-d ws.tcp.port==5000,mqtt` in
+ * tshark; in the GUI, the value offered is the server port of the selected packet's
+ * conversation (the side that does not mask), else the lower of its two ports.
+ * Subprotocol dissectors put themselves in its list with dissector_add_for_decode_as.
+ */
+dissector_table_t ws_decode_as_table;
+
+static guint32 ws_da_server_port(packet_info *pinfo)
+{
+    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
+    int masked = st ? ws_expected_mask(st, ws_direction(st, pinfo)) : -1;
+
+    if (masked >= 0)
+        return masked ? pinfo->destport : pinfo->srcport;
+    return MIN(pinfo->srcport, pinfo->destport);
+}
+
+static void ws_da_label(packet_info *pinfo, gchar *result)
+{
+    snprintf(result, MAX_DECODE_AS_PROMPT_LEN, "WebSocket messages of server port %u as", ws_da_server_port(pinfo));
+}
+
+static gpointer ws_da_value(packet_info *pinfo)
+{
+    return GUINT_TO_POINTER(ws_da_server_port(pinfo));
+}
+
+void ws_decode_as_register(int proto)
+{
+    static build_valid_func da_build[] = {ws_da_value};
+    static decode_as_value_t da_values[] = {{ws_da_label, 1, da_build}};
+    static decode_as_t da = {"ws", "ws.tcp.port", 1, 0, da_values, NULL, NULL, decode_as_default_populate_list,
+                             decode_as_default_reset, decode_as_default_change, NULL};
+
+    ws_decode_as_table = register_dissector_table("ws.tcp.port", "WebSocket message contents by server port (ws plugin)",
+                                                  proto, FT_UINT16, BASE_DEC);
+    register_decode_as(&da);
 }
 
 /* A tap record of the packet's conversation and direction (kind and the rest zero). */

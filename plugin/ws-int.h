@@ -282,6 +282,8 @@ extern int ws_tap;                          /* the "ws" tap (register_tap) */
 extern dissector_table_t ws_protocol_table; /* the built-in's, looked up: subprotocol name -> dissector */
 extern dissector_table_t ws_port_table;     /* the built-in's: server port -> dissector */
 extern heur_dissector_list_t ws_heur_list;  /* the built-in's "ws" heuristic list */
+extern dissector_table_t ws_decode_as_table; /* ours, "ws.tcp.port": Decode As of a message's contents */
+void ws_decode_as_register(int proto);     /* ws-deliver.c: creates ws.tcp.port and its Decode As entry */
 
 void proto_register_ws(void);
 void proto_reg_handoff_ws(void);

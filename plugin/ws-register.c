@@ -364,6 +364,7 @@ void proto_register_ws(void)
     ws_follow_register();
     ws_export_register();
     ws_stats_register();
+    ws_decode_as_register(proto_ws);
     expert_ws = expert_register_protocol(proto_ws);
     expert_register_field_array(expert_ws, ei, array_length(ei));
 
@@ -392,6 +393,10 @@ void proto_reg_handoff_ws(void)
         ws_protocol_table = find_dissector_table("ws.protocol");
         ws_port_table = find_dissector_table("ws.port");
         ws_heur_list = find_heur_dissector_list("ws");
+        /* Decode As a port's messages: the generic ones here, subprotocols in their own files. */
+        dissector_add_for_decode_as("ws.tcp.port", json_handle);
+        dissector_add_for_decode_as("ws.tcp.port", text_lines_handle);
+        dissector_add_for_decode_as("ws.tcp.port", data_handle);
         register_cleanup_routine(ws_cleanup);
         heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
                            HEURISTIC_ENABLE);

@@ -2,6 +2,7 @@
 """WebSocket without handshake on ports HTTP owns (80, 8080), and HTTP on them unchanged.
 The captures are the recordings with their server port rewritten
 (tests/captures/rewrite_port.py), made at test time."""
+import hashlib
 import os
 import sys
 
@@ -65,3 +66,20 @@ def test_guarded_port_keeps_its_protocol(tshark):
         unguarded = tshark.fields(cap, ["frame.protocols", "_ws.col.Info"], extra=["-o", "ws.guard_ports:FALSE"])
         assert on == default == off == unguarded
         assert sum(1 for r in on if (":" + proto) in r[0]) > 20
+
+
+@pytest.mark.parametrize("name", ["deflate-py-py-nohs.pcapng", "py-node.pcapng"])
+def test_decode_as_message_contents(tshark, name):
+    """Decode As on the plugin's own table ws.tcp.port (the built-in's ws.port offers none):
+    `-d ws.tcp.port==PORT,data` hands every whole data message, text included, to `data`,
+    whose bytes are then exactly the messages each side sent, in order."""
+    truth = load_truth(name.replace("-nohs", "").replace(".pcapng", ".truth.json"))
+    want = sorted(m["sha256"] for m in truth["messages"] if m["opcode"] in (1, 2) and m["len"] > 0)
+    rows = tshark.fields(name, ["data.data"], extra=["-2", "-d", "ws.tcp.port==%d,data" % truth["port"]])
+    got = sorted(hashlib.sha256(bytes.fromhex(v.replace(":", ""))).hexdigest()
+                 for row in rows for v in row[0].split("\x1f") if v)
+    assert len(want) > 20 and got == want
+    # Without it, text goes to the text dissector and only binary messages reach data.
+    rows = tshark.fields(name, ["data.data"], extra=["-2"])
+    plain = [v for row in rows for v in row[0].split("\x1f") if v]
+    assert 0 < len(plain) < len(want)
