@@ -79,6 +79,11 @@ typedef gboolean ws_pref_bool_t;
     ((void)(count_f), register_follow_stream((proto), (tap), (conv_f), (index_f), (addr_f), (port_f), (handler)))
 #endif
 
+/* struct tcp_analysis.conversation_completeness (packet-tcp.h): the bits of tcp.completeness,
+ * SYN (1) and SYN-ACK (2) seen. The values are those documented for the field; the
+ * names are private to packet-tcp.c. */
+#define WS_TCP_COMPLETENESS_SYN 0x03
+
 /* ett_ variables start at -1 up to 4.2 (4.4 accepts either). */
 #define WS_ETT_INIT (-1)
 

@@ -16,6 +16,7 @@
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tls.h>
+#include <epan/dissectors/packet-tcp.h>
 
 #include "ws-int.h"
 #include "core/wsc_http.h"
@@ -172,6 +173,14 @@ static int ws_call_below(dissector_handle_t h, tvbuff_t *tvb, packet_info *pinfo
     return h ? call_dissector_only(h, tvb, pinfo, tree, data) : 0;
 }
 
+/* Did the capture hold the start of this TCP connection (its SYN)? */
+static gboolean ws_tcp_start_seen(packet_info *pinfo)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
+
+    return tcpd && (tcpd->conversation_completeness & WS_TCP_COMPLETENESS_SYN) != 0;
+}
+
 /*
  * First pass, a segment of an undecided conversation on a guarded port: who gets the
  * conversation (WS_PORT_*), or still undecided.
@@ -239,9 +248,20 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
      * conversation dissector: what comes here is HTTP's. */
     if (st->claimed && !st->upgraded)
         return ws_call_below(ws_handle, tvb, pinfo, tree, data);
+    if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed && owner &&
+        owner != http_tcp_handle && !ws_tcp_start_seen(pinfo)) {
+        /* A capture that began in the middle of the connection: the first segment of
+         * each direction starts anywhere, inside a WebSocket frame perhaps, and the
+         * port's dissector would read a length from it and keep every later segment
+         * of the direction to itself, waiting for a PDU that never ends. It gets that
+         * segment alone. */
+        int dir = ws_direction(st, pinfo);
+        if (st->guard_segs[dir] < 2 && st->guard_segs[dir]++ == 0)
+            ws_pkt_get(pinfo, tvb, TRUE)->owner_whole = TRUE;
+    }
     if (st->port_choice != WS_PORT_OWNER || PINFO_FD_VISITED(pinfo)) {
         ws_pkt_t *pkt = ws_pkt_get(pinfo, tvb, FALSE);
-        if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && owner) {
+        if (pkt && (pkt->pre == WS_PRE_PLAUSIBLE || pkt->owner_whole) && owner) {
             /* Frames, perhaps: the port's dissector sees them but may not keep later
              * segments to itself by asking TCP to reassemble (the same on every pass). */
             guint16 saved = pinfo->can_desegment;

@@ -144,6 +144,7 @@ typedef struct {
     gboolean guard_watched; /* the port guard saw every segment the port's dissector had */
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
     guint16 port_tries;  /* segments seen on a guarded port before deciding */
+    guint8 guard_segs[2];/* data segments per direction the guard handed to the port's dissector, up to 2 */
     gboolean claimed;
     guint8 found_by;         /* WS_FOUND_*: how the conversation was recognised */
     guint32 claim_frame;
@@ -180,6 +181,7 @@ typedef struct {
     guint32 old_len;     /* bytes at its start that an earlier segment already had (not decoded again) */
     guint32 gap;         /* bytes of this direction missing just before this segment */
     ws_run_t *run;       /* plausible segments: the run they belong to */
+    gboolean owner_whole;/* the port's dissector gets it without reassembly (see dissect_ws_guard) */
 } ws_pkt_t;
 
 /* Segments of an accepted conversation not decoded as frames. */

@@ -220,12 +220,16 @@ builtin = [p for p in prot if p[2] == "websocket"]
 print("built-in:", ["/".join(p[:3]) for p in builtin])
 if not builtin or builtin[0][0] != "WebSocket":
     bad.append("built-in WebSocket protocol (filter websocket) not found")
-# dissector tables: the plugin registers none; ws.port and ws.protocol are the built-in's
+# dissector tables: the plugin registers one, ws.tcp.port (Decode As of message contents,
+# plugin/ws-deliver.c); ws.port and ws.protocol are the built-in's
 new = added("dissector-tables")
-print("dissector tables added:", [r[0] for r in new])
-if new:
-    bad.append("dissector tables added: %s" % [r[0] for r in new])
 tabs = rows("G-dissector-tables.txt")
+print("dissector tables added:", [r[0] for r in new])
+if sorted(r[0] for r in new) != ["ws.tcp.port"]:
+    bad.append("dissector tables added: %s (want ws.tcp.port)" % [r[0] for r in new])
+for r in new:
+    if sum(1 for t in tabs if t[0] == r[0]) != 1:
+        bad.append("dissector table %r registered more than once" % r[0])
 for t in ("ws.port", "ws.protocol"):
     own = [r for r in tabs if r[0] == t]
     print("table %s:" % t, ["/".join(r) for r in own])
