@@ -165,6 +165,14 @@ static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int 
     skip = (guint)(seg->skip_header + seg->skip_payload);
     if (skip > 0)
         ws_feed_finish_open_frame(tvb, pinfo, st, dir, seg, pkt);
+    if (seg->skip_lead) {
+        /* The frames begin inside the segment (the core found where): what comes before
+         * belongs to no frame we know, and no message goes on across it. */
+        pkt->lead_len = (guint32)seg->skip_lead;
+        skip = pkt->lead_len;
+        ws_carry_drop(d);
+        ws_dir_break(d);
+    }
     if (!decoded_now) {
         ws_track_segment(tvb, pinfo, st, dir, skip, have_seq, seq);
         if (seg->scan.tail_header_len) {

@@ -179,6 +179,7 @@ typedef struct {
     guint8 pre;          /* WS_PRE_* */
     guint8 unsynced;     /* WS_UNSYNCED_*: why the segment is not decoded as frames */
     guint32 old_len;     /* bytes at its start that an earlier segment already had (not decoded again) */
+    guint32 lead_len;    /* bytes at its start that end a frame whose start is unknown (not decoded) */
     guint32 gap;         /* bytes of this direction missing just before this segment */
     ws_run_t *run;       /* plausible segments: the run they belong to */
     gboolean owner_whole;/* the port's dissector gets it without reassembly (see dissect_ws_guard) */

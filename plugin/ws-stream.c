@@ -548,6 +548,12 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
         col_clear(pinfo->cinfo, COL_INFO);
         offset = MIN(pkt->old_len, len);
     }
+    if (pkt && pkt->lead_len && offset < len) {
+        tvbuff_t *lead = tvb_new_subset_length(tvb, (gint)offset, (gint)MIN(pkt->lead_len, len - offset));
+        ws_show_unsynced(lead, pinfo, tree, "The end of a frame whose start is not in the capture, not decoded");
+        col_clear(pinfo->cinfo, COL_INFO);
+        offset += MIN(pkt->lead_len, len - offset);
+    }
     if (pkt && pkt->cont_len) {
         tvbuff_t *cont = offset ? tvb_new_subset_remaining(tvb, (gint)offset) : tvb;
         offset += ws_dissect_continued(cont, pinfo, tree, pkt, &ctx);

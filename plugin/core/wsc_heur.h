@@ -131,6 +131,9 @@ typedef struct wsc_heur_seg {
     uint8_t skip_key[4];
     uint8_t skip_masked;
     uint8_t skip_opcode;
+    /* Bytes at the start of the segment that end a frame whose start is not known (the
+     * direction's boundaries were lost, and one was found inside the segment): */
+    uint64_t skip_lead;
     wsc_heur_result scan;    /* of the bytes after the skipped ones */
 } wsc_heur_seg;
 

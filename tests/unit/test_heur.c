@@ -497,6 +497,39 @@ static void test_describe(void)
     g_assert_cmpuint(strlen(buf), <, 10);
 }
 
+/* A segment that begins inside a frame: the boundary is found where the frames start,
+ * when the first frames there prove themselves (text), and nothing is invented from
+ * random bytes. */
+static void test_conv_hunt_inside(void)
+{
+    uint8_t b[200];
+    size_t n = 0, i;
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    guint32 x = 12345;
+
+    for (i = 0; i < 37; i++) {       /* the end of a frame whose start is not here */
+        x = x * 1103515245u + 12345u;
+        b[n++] = (uint8_t)(x >> 16);
+    }
+    for (i = 0; i < 3; i++) {
+        static const char t[] = "hello, world";
+        b[n++] = 0x81;
+        b[n++] = (uint8_t)(sizeof(t) - 1);
+        memcpy(b + n, t, sizeof(t) - 1);
+        n += sizeof(t) - 1;
+    }
+    wsc_heur_conv_init(&c);
+    wsc_heur_conv_feed(&c, 0, b, n, 1, 1000, &seg);
+    g_assert_cmpint(seg.verdict, !=, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_lead, ==, 37);
+    g_assert_cmpuint(seg.scan.frames, ==, 3);
+    /* Not when the snapshot cut the segment (no exact end to go by). */
+    wsc_heur_conv_init(&c);
+    wsc_heur_conv_feed(&c, 0, b, n, 0, 1000, &seg);
+    g_assert_cmpuint(seg.skip_lead, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -525,5 +558,6 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/other_protocols", test_other_protocols);
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
+    g_test_add_func("/core/heur/conv/hunt_inside", test_conv_hunt_inside);
     return g_test_run();
 }
