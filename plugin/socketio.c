@@ -431,7 +431,12 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
         rec = (sio_rec_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_socketio, rank);
         if (rec && rec->len != len)
             rec = NULL;
-        if (!rec && !forced)
+        /* A message the first pass never had (the ws plugin decodes some segments only
+         * after the fact, on later passes) in a conversation known to be Engine.IO: shown
+         * without state when it is a Socket.IO message or one that recognises. */
+        if (!rec && !forced &&
+            !(ok && conversation_get_proto_data(find_or_create_conversation(pinfo), proto_socketio) &&
+              sio_valid_utf8(p, len) && (pk.eio_type == WSC_EIO_MESSAGE || sio_recognises(p, len, &pk))))
             return 0;
     }
 
