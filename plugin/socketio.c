@@ -83,8 +83,7 @@ static const value_string sio_type_vals[] = {
 typedef struct {
     guint32 frame;      /* the packet that announced them */
     guint32 count;      /* how many it announced (the core caps it) */
-    guint32 seen;       /* how many followed it */
-    guint32 *frames;    /* their packets (count entries) */
+    wmem_array_t *frames; /* the packets of those that followed it (guint32), at most count */
     const char *event;  /* BINARY_EVENT: its event name (unescaped), else NULL */
     const char *what;   /* "event \"name\"" or "ack 12", for labels */
 } sio_bin_t;
@@ -220,7 +219,8 @@ static sio_bin_t *sio_bin_new(packet_info *pinfo, const guint8 *p, const wsc_sio
 
     b->frame = pinfo->num;
     b->count = pk->attachments;
-    b->frames = wmem_alloc0_array(wmem_file_scope(), guint32, b->count);
+    /* Grown as attachments come: a count from the wire reserves nothing. */
+    b->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
     if (pk->has_event) {
         guint8 *name = (guint8 *)wmem_alloc(wmem_file_scope(), pk->event_len + 1);
         size_t n = wsc_json_unescape(p + pk->event_off, pk->event_len, name);
@@ -250,9 +250,9 @@ static sio_rec_t *sio_classify(packet_info *pinfo, sio_conv_t *st, const guint8 
         if (!sio_packet_after_binary(pinfo, pk, ok, utf8)) {
             rec->kind = SIO_REC_ATTACHMENT;
             rec->bin = pend;
-            rec->att_index = pend->seen;
-            pend->frames[pend->seen++] = pinfo->num;
-            if (pend->seen == pend->count)
+            rec->att_index = wmem_array_get_count(pend->frames);
+            wmem_array_append_one(pend->frames, pinfo->num);
+            if (wmem_array_get_count(pend->frames) == pend->count)
                 st->pending[dir] = NULL;
             return rec;
         }
@@ -274,11 +274,14 @@ static sio_rec_t *sio_classify(packet_info *pinfo, sio_conv_t *st, const guint8 
 /* JSON to Wireshark's JSON dissector, the columns left to us. */
 static void sio_call_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, size_t off, size_t len)
 {
+    gboolean writable;
+
     if (!sio_json_handle || len == 0)
         return;
+    writable = col_get_writable(pinfo->cinfo, -1);
     col_set_writable(pinfo->cinfo, -1, FALSE);
     call_dissector(sio_json_handle, tvb_new_subset_length(tvb, (gint)off, (gint)len), pinfo, tree);
-    col_set_writable(pinfo->cinfo, -1, TRUE);
+    col_set_writable(pinfo->cinfo, -1, writable);
 }
 
 static void sio_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, packet_info *pinfo, const guint8 *p, size_t off,
@@ -303,18 +306,18 @@ static void sio_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, packet_info 
 /* The links between a binary packet and its attachments, and attachments that never came. */
 static void sio_show_bin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_item *ti, const sio_bin_t *b)
 {
-    guint32 i;
+    guint32 i, seen = wmem_array_get_count(b->frames);
 
-    for (i = 0; i < b->seen; i++) {
-        proto_item *it = proto_tree_add_uint(tree, hf_sio_attachment_in, tvb, 0, 0, b->frames[i]);
+    for (i = 0; i < seen; i++) {
+        proto_item *it = proto_tree_add_uint(tree, hf_sio_attachment_in, tvb, 0, 0,
+                                             *(guint32 *)wmem_array_index(b->frames, i));
         proto_item_set_generated(it);
     }
     /* Later passes know how many followed (the first is still before them). */
-    if (PINFO_FD_VISITED(pinfo) && b->seen < b->count)
+    if (PINFO_FD_VISITED(pinfo) && seen < b->count)
         expert_add_info_format(pinfo, ti, &ei_sio_attachments_missing,
                                "%u of %u attachments announced here were not seen (empty binary messages are not "
-                               "handed to message dissectors, or they were not captured)", b->count - b->seen,
-                               b->count);
+                               "handed to message dissectors, or they were not captured)", b->count - seen, b->count);
 }
 
 static void sio_show_packet(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *st, proto_item *ti,
@@ -451,7 +454,8 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
         expert_add_info_format(pinfo, ti, &ei_sio_attachments_missing,
                                "%u of %u attachments of the %s in frame %u were not seen before this packet (empty "
                                "binary messages are not handed to message dissectors, or they were not captured)",
-                               rec->cut->count - rec->cut->seen, rec->cut->count, rec->cut->what, rec->cut->frame);
+                               rec->cut->count - wmem_array_get_count(rec->cut->frames), rec->cut->count,
+                               rec->cut->what, rec->cut->frame);
     if (rec && rec->kind == SIO_REC_ATTACHMENT) {
         sio_show_attachment(tvb, pinfo, st, ti, len, rec);
     } else if (ok && (!rec || rec->kind == SIO_REC_PACKET)) {

@@ -296,7 +296,7 @@ def test_fields_documented(tshark):
     names = [l.split("\t")[2] for l in lines if l.count("\t") >= 4 and l.split("\t")[4] == "socketio"]
     assert len(names) >= 15
     assert [n for n in names if "`%s`" % n not in fields_doc] == []
-    assert [n for n in names if "`%s`" % n not in sio_doc] == []
+    assert "fields.md" in sio_doc  # socketio.md points to the table
 
 
 def test_every_field_shows(tshark):
