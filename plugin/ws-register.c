@@ -16,6 +16,10 @@
 
 #include "ws-int.h"
 
+/* Subprotocol dissectors of the plugin (own files), registered with it. */
+void proto_register_socketio(void);   /* socketio.c */
+void proto_reg_handoff_socketio(void);
+
 int proto_ws = -1;
 
 int hf_ws_fin = -1;
@@ -378,6 +382,7 @@ void proto_register_ws(void)
         "Port's own dissector, or WebSocket without handshake (ws plugin)", dissect_ws_guard, -1);
 
     ws_register_prefs(prefs_register_protocol(proto_ws, proto_reg_handoff_ws));
+    proto_register_socketio();
 }
 
 void proto_reg_handoff_ws(void)
@@ -406,6 +411,7 @@ void proto_reg_handoff_ws(void)
         proto_http = proto_get_id_by_filter_name("http");
         builtin_ws_handle = find_dissector("websocket");
         http_tcp_handle = find_dissector("http-over-tcp");
+        proto_reg_handoff_socketio();
         initialized = TRUE;
     }
     ws_update_port_guards();
