@@ -371,6 +371,20 @@ def impls_how(row, steps):
     return how + IMPLS_HOW
 
 
+def versions_of(out_dir, impls):
+    """The versions the README's header names now ({} without a README):
+    kept for the libraries not installed where only some rows are recorded."""
+    path = os.path.join(out_dir, "README-recordings.md")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        line = next((l for l in f if l.startswith("Versions: ")), "")
+    keys = sorted(set(impls) | {"sio client", "sio server"}, key=len, reverse=True)
+    alt = "|".join(re.escape(k) for k in keys)
+    return {m.group(1): m.group(2) for m in re.finditer(rf"(?:^Versions: |; )({alt}): (.*?)(?=; (?:{alt}): |$)",
+                                                        line.rstrip("\n"))}
+
+
 def update_readme(out_dir, rows, results, vers):
     """README-recordings.md in out_dir: the header, then one section per row
     in table order; the sections of rows not recorded in this run stay as
@@ -381,7 +395,8 @@ def update_readme(out_dir, rows, results, vers):
         with open(path) as f:
             for sec in re.split(r"(?m)^(?=## )", f.read())[1:]:
                 old[sec.splitlines()[0]] = sec.rstrip("\n") + "\n"
-    new = {f"## {r['title']}": "\n".join(readme_section(r)).rstrip("\n") + "\n" for r in results}
+    new = {f"## {r['title']}": "\n".join(r.get("section") or readme_section(r)).rstrip("\n") + "\n"
+           for r in results}
     parts = ["\n".join(readme_header(vers)).rstrip("\n") + "\n"]
     for row in rows:
         t = f"## {row['title']}"
