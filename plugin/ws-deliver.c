@@ -55,6 +55,9 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     if (st && st->subprotocol && ws_protocol_table &&
         ws_dissector_try_string(ws_protocol_table, st->subprotocol, mtvb, pinfo, tree))
         return;
+    /* MQTT (ws-sub-mqtt.c): by the subprotocol the built-in's table does not know, or the CONNECT. */
+    if (ws_mqtt_try(mtvb, pinfo, tree, st, dir, opcode))
+        return;
     if (server_port && ws_port_table && dissector_try_uint(ws_port_table, server_port, mtvb, pinfo, tree))
         return;
     if (ws_heur_list) {

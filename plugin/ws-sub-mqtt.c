@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * ws-sub-mqtt.c: MQTT over WebSocket (MQTT 3.1.1 and 5.0, section 6: binary messages,
+ * subprotocol "mqtt"; "mqttv3.1" for MQTT 3.1). It owns what the plugin knows of MQTT:
+ * Wireshark's own MQTT dissector, found at handoff and offered for Decode As in our
+ * ws.tcp.port table (ws_mqtt_register_handoff); a conversation's MQTT state
+ * (ws_conv_t.mqtt), written on the first pass only (ws_mqtt_observe, called by
+ * ws-message.c for every whole one-frame message): a client's message that passes the
+ * core's strict CONNECT check (core/wsc_mqtt.c) makes the conversation MQTT from that
+ * packet on, both directions, unless the server's next message is not the matching
+ * CONNACK (then not from that message on); and the hand-over (ws_mqtt_try, called by
+ * ws-deliver.c once the built-in's ws.protocol table had no dissector): a decoded binary
+ * message of whole MQTT packets goes to mqtt when the captured handshake negotiated
+ * "mqtt" or "mqttv3.1", or when the state says so. Everything else is left to the
+ * other dissectors: a message that splits an MQTT packet is not handed over (packets
+ * that span messages are not reassembled here). mqtt learns the protocol level (3.1.1
+ * or 5) from the CONNECT it dissects; when the first pass hands it messages of a
+ * conversation whose CONNECT it has not seen (taken before the conversation was
+ * recognised), it is first shown a copy of that CONNECT without a tree.
+ */
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/column-utils.h>
+
+#include "ws-int.h"
+#include "core/wsc_mqtt.h"
+
+/* The largest CONNECT kept to show mqtt later (a CONNECT with a large Will message is
+ * rare; without the copy, mqtt assumes its preference's protocol level). */
+#define WS_MQTT_KEEP_CONNECT 65536
+
+struct ws_mqtt_conv {
+    guint32 connect_frame;  /* the packet of the client's CONNECT */
+    guint32 refuted_frame;  /* the server's first message after it, if no CONNACK; else 0 */
+    guint8 level;           /* the CONNECT's protocol level: 3, 4, 5 */
+    gboolean answered;      /* the server's first message after the CONNECT was seen */
+    gboolean primed;        /* the first pass has handed mqtt a message of the conversation */
+    const guint8 *connect;  /* a copy of the CONNECT (NULL if larger than WS_MQTT_KEEP_CONNECT) */
+    guint connect_len;
+};
+
+static dissector_handle_t mqtt_handle;     /* Wireshark's "mqtt" */
+static dissector_handle_t ws_mqtt_da_handle; /* ours, of protocol mqtt, in ws.tcp.port */
+
+/* mqtt reads its messages with tcp_dissect_pdus: it must not ask TCP for more bytes
+ * (our message is all there is), so it gets no desegmentation. */
+static void ws_mqtt_call(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    guint16 saved = pinfo->can_desegment;
+
+    pinfo->can_desegment = 0;
+    call_dissector(mqtt_handle, tvb, pinfo, tree);
+    pinfo->can_desegment = saved;
+}
+
+/* Decode As (ws.tcp.port == PORT, mqtt): every message of the port, as the user asks. */
+static int ws_mqtt_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    ws_mqtt_call(tvb, pinfo, tree);
+    return (int)tvb_captured_length(tvb);
+}
+
+void ws_mqtt_register_handoff(void)
+{
+    int proto_mqtt;
+
+    mqtt_handle = find_dissector("mqtt");
+    proto_mqtt = proto_get_id_by_filter_name("mqtt");
+    if (!mqtt_handle || proto_mqtt < 0)
+        return;
+    ws_mqtt_da_handle = create_dissector_handle(ws_mqtt_decode_as, proto_mqtt);
+    dissector_add_for_decode_as("ws.tcp.port", ws_mqtt_da_handle);
+}
+
+void ws_mqtt_observe(ws_conv_t *st, packet_info *pinfo, const wsc_frame_header *hdr, const guint8 *payload,
+                     guint len)
+{
+    struct ws_mqtt_conv *mc = st->mqtt;
+    int level;
+
+    if (PINFO_FD_VISITED(pinfo) || !mqtt_handle || hdr->opcode != WSC_OP_BINARY || (len && !payload))
+        return;
+    if (hdr->masked) {
+        /* The client (the side that masks). Its first CONNECT decides. */
+        if (mc || !(level = wsc_mqtt_connect_check(payload, len)))
+            return;
+        mc = wmem_new0(wmem_file_scope(), struct ws_mqtt_conv);
+        mc->connect_frame = pinfo->num;
+        mc->level = (guint8)level;
+        if (len <= WS_MQTT_KEEP_CONNECT) {
+            mc->connect = (const guint8 *)wmem_memdup(wmem_file_scope(), payload, len);
+            mc->connect_len = len;
+        }
+        st->mqtt = mc;
+    } else if (mc && !mc->answered && pinfo->num >= mc->connect_frame) {
+        /* The server's first message after the CONNECT: a broker answers with CONNACK. */
+        mc->answered = TRUE;
+        if (!wsc_mqtt_connack_check(payload, len, mc->level))
+            mc->refuted_frame = pinfo->num;
+    }
+}
+
+static gboolean ws_mqtt_subprotocol(const char *name)
+{
+    return name && (g_ascii_strcasecmp(name, "mqtt") == 0 || g_ascii_strcasecmp(name, "mqttv3.1") == 0);
+}
+
+/* The first pass hands mqtt a message of a conversation whose CONNECT it has not seen:
+ * it is shown the CONNECT first, without a tree and without touching the columns, so
+ * that it knows the protocol level. */
+static void ws_mqtt_prime(tvbuff_t *tvb, packet_info *pinfo, struct ws_mqtt_conv *mc)
+{
+    gboolean writable;
+    tvbuff_t *ctvb;
+
+    mc->primed = TRUE;
+    if (pinfo->num == mc->connect_frame || !mc->connect)
+        return;
+    ctvb = tvb_new_child_real_data(tvb, mc->connect, mc->connect_len, mc->connect_len);
+    writable = col_get_writable(pinfo->cinfo, -1);
+    col_set_writable(pinfo->cinfo, -1, FALSE);
+    ws_mqtt_call(ctvb, pinfo, NULL);
+    col_set_writable(pinfo->cinfo, -1, writable);
+}
+
+gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, int dir _U_,
+                     guint8 opcode)
+{
+    struct ws_mqtt_conv *mc = st ? st->mqtt : NULL;
+    guint len = tvb_captured_length(tvb);
+
+    if (!mqtt_handle || !st || opcode != WSC_OP_BINARY || len != tvb_reported_length(tvb))
+        return FALSE;
+    if (!ws_mqtt_subprotocol(st->subprotocol) &&
+        (!mc || pinfo->num < mc->connect_frame || (mc->refuted_frame && pinfo->num >= mc->refuted_frame)))
+        return FALSE;
+    /* Only whole MQTT packets: a piece of one would be shown as a broken packet. */
+    if (!wsc_mqtt_whole_packets(tvb_get_ptr(tvb, 0, (gint)len), len))
+        return FALSE;
+    if (mc && !mc->primed && !PINFO_FD_VISITED(pinfo))
+        ws_mqtt_prime(tvb, pinfo, mc);
+    ws_mqtt_call(tvb, pinfo, tree);
+    return TRUE;
+}
