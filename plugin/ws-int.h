@@ -359,7 +359,8 @@ ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kin
 void ws_mqtt_register_handoff(void);
 void ws_mqtt_observe(ws_conv_t *st, packet_info *pinfo, const wsc_frame_header *hdr, const guint8 *payload,
                      guint len);
-gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, int dir, guint8 opcode);
+gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, guint32 server_port,
+                     guint8 opcode);
 
 /* ---- ws-follow.c: the "ws" follower (Follow WebSocket stream) ---- */
 

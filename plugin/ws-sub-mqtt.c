@@ -8,15 +8,17 @@
  * ws-message.c for every whole one-frame message): a client's message that passes the
  * core's strict CONNECT check (core/wsc_mqtt.c) makes the conversation MQTT from that
  * packet on, both directions, unless the server's next message is not the matching
- * CONNACK (then not from that message on); and the hand-over (ws_mqtt_try, called by
- * ws-deliver.c once the built-in's ws.protocol table had no dissector): a decoded binary
- * message of whole MQTT packets goes to mqtt when the captured handshake negotiated
- * "mqtt" or "mqttv3.1", or when the state says so. Everything else is left to the
- * other dissectors: a message that splits an MQTT packet is not handed over (packets
- * that span messages are not reassembled here). mqtt learns the protocol level (3.1.1
- * or 5) from the CONNECT it dissects; when the first pass hands it messages of a
- * conversation whose CONNECT it has not seen (taken before the conversation was
- * recognised), it is first shown a copy of that CONNECT without a tree.
+ * CONNACK (then not from that message on); and the hand-over (ws_mqtt_try, called
+ * first by ws-deliver.c for every decoded message): Decode As mqtt hands every message
+ * of the port; else, unless another Decode As was chosen or the built-in's ws.protocol
+ * table has a dissector for the subprotocol, a binary message of whole MQTT packets
+ * goes to mqtt when the captured handshake negotiated "mqtt" or "mqttv3.1", or when the
+ * state says so. Everything else is left to the other dissectors: a message that
+ * splits an MQTT packet is not handed over (packets that span messages are not
+ * reassembled here). mqtt learns the protocol level (3.1.1 or 5) from the CONNECT it
+ * dissects; when the first pass hands it messages of a conversation whose CONNECT it
+ * has not seen (taken before the conversation was recognised), it is first shown a
+ * copy of that CONNECT without a tree.
  */
 #include <wireshark.h>
 #include <epan/packet.h>
@@ -39,8 +41,7 @@ struct ws_mqtt_conv {
     guint connect_len;
 };
 
-static dissector_handle_t mqtt_handle;     /* Wireshark's "mqtt" */
-static dissector_handle_t ws_mqtt_da_handle; /* ours, of protocol mqtt, in ws.tcp.port */
+static dissector_handle_t mqtt_handle; /* Wireshark's "mqtt" */
 
 /* mqtt reads its messages with tcp_dissect_pdus: it must not ask TCP for more bytes
  * (our message is all there is), so it gets no desegmentation. */
@@ -53,23 +54,13 @@ static void ws_mqtt_call(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     pinfo->can_desegment = saved;
 }
 
-/* Decode As (ws.tcp.port == PORT, mqtt): every message of the port, as the user asks. */
-static int ws_mqtt_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
-{
-    ws_mqtt_call(tvb, pinfo, tree);
-    return (int)tvb_captured_length(tvb);
-}
-
+/* mqtt itself is offered for Decode As (ws.tcp.port == PORT, mqtt); ws_mqtt_try calls
+ * it when chosen, before the table would. */
 void ws_mqtt_register_handoff(void)
 {
-    int proto_mqtt;
-
     mqtt_handle = find_dissector("mqtt");
-    proto_mqtt = proto_get_id_by_filter_name("mqtt");
-    if (!mqtt_handle || proto_mqtt < 0)
-        return;
-    ws_mqtt_da_handle = create_dissector_handle(ws_mqtt_decode_as, proto_mqtt);
-    dissector_add_for_decode_as("ws.tcp.port", ws_mqtt_da_handle);
+    if (mqtt_handle)
+        dissector_add_for_decode_as("ws.tcp.port", mqtt_handle);
 }
 
 void ws_mqtt_observe(ws_conv_t *st, packet_info *pinfo, const wsc_frame_header *hdr, const guint8 *payload,
@@ -123,13 +114,24 @@ static void ws_mqtt_prime(tvbuff_t *tvb, packet_info *pinfo, struct ws_mqtt_conv
     col_set_writable(pinfo->cinfo, -1, writable);
 }
 
-gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, int dir _U_,
+gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, guint32 server_port,
                      guint8 opcode)
 {
     struct ws_mqtt_conv *mc = st ? st->mqtt : NULL;
+    dissector_handle_t chosen = server_port && ws_decode_as_table ?
+        dissector_get_uint_handle(ws_decode_as_table, server_port) : NULL;
     guint len = tvb_captured_length(tvb);
 
-    if (!mqtt_handle || !st || opcode != WSC_OP_BINARY || len != tvb_reported_length(tvb))
+    if (!mqtt_handle)
+        return FALSE;
+    if (chosen == mqtt_handle) {
+        /* Decode As: every message of the port, as the user asks. */
+        ws_mqtt_call(tvb, pinfo, tree);
+        return TRUE;
+    }
+    /* Another Decode As, or the built-in's table knows the subprotocol: theirs. */
+    if (chosen || !st || opcode != WSC_OP_BINARY || len != tvb_reported_length(tvb) ||
+        (st->subprotocol && ws_protocol_table && dissector_get_string_handle(ws_protocol_table, st->subprotocol)))
         return FALSE;
     if (!ws_mqtt_subprotocol(st->subprotocol) &&
         (!mc || pinfo->num < mc->connect_frame || (mc->refuted_frame && pinfo->num >= mc->refuted_frame)))
