@@ -96,13 +96,18 @@ static gboolean ws_mqtt_subprotocol(const char *name)
     return name && (g_ascii_strcasecmp(name, "mqtt") == 0 || g_ascii_strcasecmp(name, "mqttv3.1") == 0);
 }
 
-/* The first pass hands mqtt a message of a conversation whose CONNECT it has not seen:
- * it is shown the CONNECT first, without a tree and without touching the columns, so
- * that it knows the protocol level. */
+/*
+ * The first pass hands mqtt a message of a conversation whose CONNECT it has not seen:
+ * it is shown the CONNECT first, so that it knows the protocol level; without a tree,
+ * the columns not writable, and the protocol layers it adds to the packet's list
+ * (frame.protocols) taken off again, as if it had not been called.
+ */
 static void ws_mqtt_prime(tvbuff_t *tvb, packet_info *pinfo, struct ws_mqtt_conv *mc)
 {
     gboolean writable;
     tvbuff_t *ctvb;
+    guint layers = wmem_list_count(pinfo->layers);
+    guint8 layer_num = pinfo->curr_layer_num, proto_layer_num = pinfo->curr_proto_layer_num;
 
     mc->primed = TRUE;
     if (pinfo->num == mc->connect_frame || !mc->connect)
@@ -112,6 +117,15 @@ static void ws_mqtt_prime(tvbuff_t *tvb, packet_info *pinfo, struct ws_mqtt_conv
     col_set_writable(pinfo->cinfo, -1, FALSE);
     ws_mqtt_call(ctvb, pinfo, NULL);
     col_set_writable(pinfo->cinfo, -1, writable);
+    while (wmem_list_count(pinfo->layers) > layers) {
+        wmem_list_frame_t *last = wmem_list_tail(pinfo->layers);
+        int *n = pinfo->proto_layers ? (int *)wmem_map_lookup(pinfo->proto_layers, wmem_list_frame_data(last)) : NULL;
+        if (n && *n > 0)
+            (*n)--;
+        wmem_list_remove_frame(pinfo->layers, last);
+    }
+    pinfo->curr_layer_num = layer_num;
+    pinfo->curr_proto_layer_num = proto_layer_num;
 }
 
 gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, guint32 server_port,

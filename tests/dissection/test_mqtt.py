@@ -57,7 +57,7 @@ def _same(got, want):
         elif w[1] == 3:
             assert hashlib.sha256(g[3]).hexdigest() == w[4], g[0]
         # ours: the message the plugin decoded, handed to mqtt (not TCP's own mqtt)
-        assert ":ws:mqtt" in g[4], g
+        assert g[4].endswith(":ws:mqtt"), g
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -159,3 +159,76 @@ def test_decode_as(tshark, name):
             # one pass: what comes before the conversation is recognised is not shown
             assert len(got) >= len(want) - 3
             _same(got, want[len(want) - len(got):])
+
+
+# ---- hand-built conversations (tests/captures/pcapgen.py): what must not become MQTT ----
+
+CONNECT = bytes.fromhex("101300044d5154540402003c0007") + b"paho-ws"
+CONNACK = bytes.fromhex("20020000")
+
+
+def _built(kind):
+    """A conversation without handshake on port 47190 (no dissector owns it): the client's
+    first message CONNECT (as text for "text", as binary otherwise), then 30 messages each
+    way. "text": binary messages after it that look like PUBLISH packets; "refuted": the
+    server answers with JSON, not CONNACK; "random": random binary messages, some
+    beginning with 0x10; "good": binary CONNECT, CONNACK, PUBLISH packets."""
+    import random
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "captures"))
+    import pcapgen
+
+    def make(src, dst):
+        rng = random.Random(kind)
+        s = pcapgen.TcpStream(51000, 47190)
+
+        def c(op, data):
+            s.send("c", pcapgen.frame(op, data, mask=bytes(rng.getrandbits(8) for _ in range(4))))
+            s.ack("s")
+
+        def sv(op, data):
+            s.send("s", pcapgen.frame(op, data))
+            s.ack("c")
+        publish = bytes.fromhex("300b000477732f61") + b"hello"
+        if kind == "random":
+            c(2, bytes([0x10, 0x13]) + bytes(rng.getrandbits(8) for _ in range(19)))
+        else:
+            c(1 if kind == "text" else 2, CONNECT)
+        sv(1 if kind == "text" else 2, b'{"hello":"world"}' if kind == "refuted" else CONNACK)
+        for i in range(30):
+            if kind == "random":
+                n = rng.randrange(2, 200)
+                data = bytes(rng.getrandbits(8) for _ in range(n))
+                data = (bytes([0x10, n - 2]) + data[2:]) if i % 3 == 0 and n < 129 else data
+                c(2, data)
+                sv(2, bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 300))))
+            else:
+                c(2, publish)
+                sv(2, publish)
+        s.close()
+        s.write(dst)
+    return make
+
+
+@pytest.mark.parametrize("kind", ["text", "refuted", "random", "good"])
+def test_no_mqtt_without_a_real_connect(tshark, kind):
+    """A CONNECT sent as a text message, a CONNECT the server does not answer with CONNACK,
+    random binary messages: the plugin decodes the conversation, but hands mqtt nothing
+    (refuted: only the CONNECT itself, before the answer). "good", the same with a binary
+    CONNECT and CONNACK, shows that these conversations would be found."""
+    cap = tshark.derived("seed.pcapng@mqtt-built-" + kind, _built(kind))
+    for passes in ((), ("-2",)):
+        rows = tshark.fields(cap, ["frame.number", "frame.protocols"], extra=list(passes))
+        assert sum(1 for r in rows if ":ws" in r[1]) >= 60
+        mqtt = [int(r[0]) for r in rows if "mqtt" in r[1]]
+        if kind == "good":
+            # the same conversation with a CONNACK: all of it (one pass: from the decision on)
+            assert len(mqtt) == 62 if passes else 0 < len(mqtt) <= 62
+            assert all(r[1].endswith(":tcp:ws:mqtt") for r in rows if "mqtt" in r[1])
+        elif kind == "refuted" and passes:
+            first_client = min(int(r[0]) for r in rows if ":ws" in r[1])
+            assert mqtt == [first_client]
+        elif kind == "refuted":
+            assert len(mqtt) <= 1
+        else:
+            assert mqtt == []
