@@ -402,6 +402,7 @@ void proto_reg_handoff_ws(void)
         dissector_add_for_decode_as("ws.tcp.port", json_handle);
         dissector_add_for_decode_as("ws.tcp.port", text_lines_handle);
         dissector_add_for_decode_as("ws.tcp.port", data_handle);
+        ws_mqtt_register_handoff();
         register_cleanup_routine(ws_cleanup);
         heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
                            HEURISTIC_ENABLE);
