@@ -48,6 +48,10 @@ static void ws_call_message_dissector(tvbuff_t *mtvb, packet_info *pinfo, proto_
     /* The server is the side that does not mask (RFC 6455 5.1). */
     if (st && st->masked[dir] >= 0)
         server_port = st->masked[dir] ? pinfo->destport : pinfo->srcport;
+    /* MQTT (ws-sub-mqtt.c), in the order below: Decode As mqtt, then (no other Decode As,
+     * no entry in ws.protocol) the subprotocol or the client's CONNECT. */
+    if (ws_mqtt_try(mtvb, pinfo, tree, st, server_port, opcode))
+        return;
     /* What the user chose with Decode As comes first; it needs to know the server. */
     if (server_port && ws_decode_as_table &&
         dissector_try_uint(ws_decode_as_table, server_port, mtvb, pinfo, tree))

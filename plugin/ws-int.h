@@ -158,6 +158,7 @@ typedef struct {
     guint32 resp101_frame;
     guint32 resp101_raw;
     guint32 resp101_len;
+    struct ws_mqtt_conv *mqtt; /* ws-sub-mqtt.c: the client's CONNECT seen, NULL if not */
     ws_dir_t d[2];
 } ws_conv_t;
 
@@ -355,6 +356,14 @@ void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tr
                   guint8 opcode, const ws_ctx_t *ctx);
 void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
+
+/* ---- ws-sub-mqtt.c: MQTT over WebSocket (subprotocol, CONNECT check, Decode As) ---- */
+
+void ws_mqtt_register_handoff(void);
+void ws_mqtt_observe(ws_conv_t *st, packet_info *pinfo, const wsc_frame_header *hdr, const guint8 *payload,
+                     guint len);
+gboolean ws_mqtt_try(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, guint32 server_port,
+                     guint8 opcode);
 
 /* ---- ws-follow.c: the "ws" follower (Follow WebSocket stream) ---- */
 

@@ -316,6 +316,8 @@ ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const
         d->track_seq = seq + (guint32)(hdr->header_len + hdr->payload_len);
         d->track_known = TRUE;
     }
+    if (ws_lone_message(hdr) && !d->cur)
+        ws_mqtt_observe(st, pinfo, hdr, payload, len); /* ws-sub-mqtt.c: a client's CONNECT makes it MQTT */
     if (ws_lone_message(hdr) && !d->cur && !keep_payload)
         /* A whole message in one plain frame: nothing to remember. */
         return NULL;

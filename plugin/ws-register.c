@@ -16,6 +16,10 @@
 
 #include "ws-int.h"
 
+/* Subprotocol dissectors of the plugin (own files), registered with it. */
+void proto_register_socketio(void);   /* socketio.c */
+void proto_reg_handoff_socketio(void);
+
 int proto_ws = -1;
 
 int hf_ws_fin = -1;
@@ -378,6 +382,7 @@ void proto_register_ws(void)
         "Port's own dissector, or WebSocket without handshake (ws plugin)", dissect_ws_guard, -1);
 
     ws_register_prefs(prefs_register_protocol(proto_ws, proto_reg_handoff_ws));
+    proto_register_socketio();
 }
 
 void proto_reg_handoff_ws(void)
@@ -397,6 +402,7 @@ void proto_reg_handoff_ws(void)
         dissector_add_for_decode_as("ws.tcp.port", json_handle);
         dissector_add_for_decode_as("ws.tcp.port", text_lines_handle);
         dissector_add_for_decode_as("ws.tcp.port", data_handle);
+        ws_mqtt_register_handoff();
         register_cleanup_routine(ws_cleanup);
         heur_dissector_add("tcp", dissect_ws_heur_tcp, "WebSocket over TCP (ws plugin)", "ws_tcp", proto_ws,
                            HEURISTIC_ENABLE);
@@ -406,6 +412,7 @@ void proto_reg_handoff_ws(void)
         proto_http = proto_get_id_by_filter_name("http");
         builtin_ws_handle = find_dissector("websocket");
         http_tcp_handle = find_dissector("http-over-tcp");
+        proto_reg_handoff_socketio();
         initialized = TRUE;
     }
     ws_update_port_guards();

@@ -205,9 +205,9 @@ def added(rep):
 prot = rows("G-protocols.txt")
 new = added("protocols")
 print("protocols added:", ["/".join(r[:3]) for r in new])
-# ws, and ws-messages: the protocol that names Export Objects' entry (plugin/ws-export.c).
-if sorted(r[2] for r in new) != ["ws", "ws-messages"]:
-    bad.append("protocols added: %s (want filters ws and ws-messages)" % [r[:3] for r in new])
+# ws, ws-messages (the protocol that names Export Objects' entry, plugin/ws-export.c) and socketio (plugin/socketio.c).
+if sorted(r[2] for r in new) != ["socketio", "ws", "ws-messages"]:
+    bad.append("protocols added: %s (want filters socketio, ws and ws-messages)" % [r[:3] for r in new])
 for col, what in ((0, "name"), (1, "short name"), (2, "filter name")):
     for r in new:
         n = sum(1 for p in prot if p[col] == r[col])

@@ -21,7 +21,7 @@ ctest --test-dir build-asan --output-on-failure
 echo "== libFuzzer: 12 s per harness, from the committed corpus"
 if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DWS_FUZZ=ON -DWS_SANITIZE=ON >/dev/null 2>&1 &&
    cmake --build build-fuzz -j"$(nproc)" >/dev/null 2>&1; then
-    for h in frame mask utf8 heur inflate http; do
+    for h in frame mask utf8 heur inflate http socketio mqtt; do
         work=$(mktemp -d)
         cp tests/fuzz/corpus/$h/* "$work"/
         rc=0

@@ -8,7 +8,9 @@ one recorder of test-captures/ and test-captures/impls/.
 
 Every recording is a row of SCENARIOS below: name, client, server, server
 port, MTU, plan, the client's and the server's extension configuration,
-options.  Everything else is one machinery (tests/captures/reclib/):
+options.  Everything else is one machinery (tests/captures/reclib/; the MQTT
+rows, plan "mqtt-*", python3-paho-mqtt against mosquitto's websockets listener,
+have their own plan, checks and extra truth in reclib/mqtt.py):
 
   - the plan (reclib/plans.py) is written in one format that every peer reads
     (tests/captures/peers/: python3-websockets, npm `ws`, aiohttp,
@@ -35,7 +37,8 @@ HTTP 101 response; not for TLS, which needs its handshake) and NAME.truth.json
 (name, client, server, port, extensions, and every message each side sent,
 per direction in order of completion on the wire: dir, opcode, len, sha256,
 hex up to 512 bytes, frames, compressed; a compressed message uncompressed, a
-fragmented one reassembled, control frames as they are).
+fragmented one reassembled, control frames as they are; the MQTT rows add every
+MQTT packet, see reclib/mqtt.py).
 
 Needs, as root (Debian 12 packages): wireshark-common + tshark (dumpcap,
 editcap, tshark 4.0), util-linux (unshare), iproute2, ethtool, procps
@@ -43,9 +46,11 @@ editcap, tshark 4.0), util-linux (unshare), iproute2, ethtool, procps
 nodejs + npm (npm `ws` pinned by peers/ws/package-lock.json, socket.io 4 by
 peers/sio/package-lock.json, installed with `npm ci` when missing), golang-go
 + golang-github-gorilla-websocket-dev (the Go peer is built offline:
-GO111MODULE=off GOPATH=/usr/share/gocode), chromium and firefox-esr (without
-a browser its rows are skipped and their files and README sections stay as
-they are).  About 10 minutes for all.
+GO111MODULE=off GOPATH=/usr/share/gocode), mosquitto and python3-paho-mqtt
+(the MQTT rows), chromium and firefox-esr (without a browser its rows are
+skipped and their files and README sections stay as they are; with --only, the
+libraries of the rows not recorded may be missing: the README keeps their
+versions).  About 10 minutes for all.
 """
 
 import argparse
@@ -58,7 +63,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from reclib import capture, checks, plans, readme  # noqa: E402
+from reclib import capture, checks, mqtt, plans, readme  # noqa: E402
 from reclib.analyse import analyse, make_nohs, packet_count, stats, tcp_anomalies  # noqa: E402
 from reclib.common import (DEFAULT_OUT, MAX_ATTEMPTS, MAX_CAPTURE_BYTES, REPO, die, impl_version,  # noqa: E402
                            say, tshark)
@@ -140,6 +145,9 @@ SCENARIOS = [
     ("short-ping-text",           "gorilla",  "aiohttp", 5000,  1500, "ping-text",     OFF,                 OFF,                   IMPLS),
     ("short-binary2-close",       "raw",      "gorilla", 1883,  1500, "binary2-close", NONE,                OFF,                   IMPLS),
     ("short-burst",               "aiohttp",  "raw",     3000,  "lo", "burst",         OFF,                 NONE,                  IMPLS),
+    # MQTT over WebSocket (reclib/mqtt.py): paho-mqtt against mosquitto's websockets listener
+    ("mqtt-paho-mosquitto",       "paho",     "mosquitto", 9001, 1500, "mqtt-311",     NONE,                NONE,                  IMPLS),
+    ("mqtt5-paho-mosquitto",      "paho",     "mosquitto", 8083, "lo", "mqtt-5",       NONE,                NONE,                  IMPLS),
 ]
 FIELDS = ("name", "client", "server", "port", "mtu", "plan", "cext", "sext", "options")
 ROWS = [dict(zip(FIELDS, sc), title=(f"{sc[8]['dir']}/{sc[0]}" if sc[8].get("dir") else sc[0]))
@@ -168,6 +176,8 @@ def row(name):
 def record_one(r, work, out_root, claimed):
     """Record one row (attempts in namespaces), check it, write its files;
     returns the summary for its README section."""
+    if r["plan"].startswith("mqtt"):
+        return mqtt.record_mqtt(r, work, out_root)
     t1 = time.monotonic()
     name, client, server, port, opts = r["name"], r["client"], r["server"], r["port"], r["options"]
     out_dir = os.path.join(out_root, opts.get("dir", ""))
@@ -325,12 +335,21 @@ def main():
     impls = {r["client"] for r in todo} | {r["server"] for r in todo}
     capture.prepare(impls, work)
     claimed = checks.ports_claimed({r["port"] for r in ROWS})
-    vers = {}
+    vers, old_vers = {}, readme.versions_of(args.out, {r[k] for r in ROWS for k in ("client", "server")})
     for r in ROWS:
         for impl, role in ((r["client"], "client"), (r["server"], "server")):
             if impl in BROWSER_BIN and not shutil.which(BROWSER_BIN[impl]):
+                if impl in old_vers:
+                    vers[impl] = old_vers[impl]
                 continue
-            vers[impl if impl != "sio" else f"sio {role}"] = impl_version(impl, role)
+            key = impl if impl != "sio" else f"sio {role}"
+            try:
+                vers[key] = impl_version(impl, role)
+            except (ImportError, OSError, SystemExit):
+                # not installed here and not recorded now: the README keeps what it says
+                if impl in impls or key not in old_vers:
+                    raise
+                vers[key] = old_vers[key]
     results = []
     try:
         for r in todo:

@@ -47,7 +47,7 @@ def peer_cmd(impl, role, port, plan_dir, log, work, tls_dir=None):
         return [PYTHON, os.path.join(PEERS, "websockets_peer.py")] + args + (["--tls", tls_dir] if tls_dir else [])
     if tls_dir:
         die(f"no {impl} {role} with TLS")
-    if impl in ("aiohttp", "wsclient", "raw"):
+    if impl in ("aiohttp", "wsclient", "raw", "paho", "mosquitto"):
         return [PYTHON, os.path.join(PEERS, f"{impl}_peer.py")] + args
     if impl == "node":
         return ["node", os.path.join(NODE_DIRS["node"], "peer.js")] + args

@@ -175,6 +175,12 @@ def impl_version(impl, role):
                            f"node {node()})",
                  "server": f"socket.io {_node_pkg(d, 'socket.io')} (engine.io {_node_pkg(d, 'engine.io')}, "
                            f"ws {_node_pkg(d, 'ws')}, node {node()})"}
+        elif impl == "paho":
+            import paho.mqtt
+            v = (f"paho-mqtt {paho.mqtt.__version__} (python3-paho-mqtt {dpkg_version('python3-paho-mqtt')}, "
+                 f"transport=\"websockets\", {py})")
+        elif impl == "mosquitto":
+            v = f"mosquitto {dpkg_version('mosquitto')} (websockets listener; libwebsockets linked in statically)"
         elif impl == "raw":
             v = f"raw_peer.py (split header/payload writer), {py}"
         else:

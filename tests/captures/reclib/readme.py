@@ -22,7 +22,8 @@ def readme_header(vers):
         "the same machinery (tests/captures/reclib/): the plan is written in one format for",
         "every peer (tests/captures/peers/: python3-websockets, npm `ws`, aiohttp,",
         "websocket-client, gorilla/websocket, socket.io, raw_peer.py, and one browser page for",
-        "headless Chromium and Firefox ESR); each attempt runs in a private network namespace",
+        "headless Chromium and Firefox ESR; the MQTT rows: python3-paho-mqtt against mosquitto,",
+        "tests/captures/reclib/mqtt.py); each attempt runs in a private network namespace",
         "of its own (`unshare -n`, `lo` brought up there, `net.ipv4.tcp_early_retrans=0` so that no",
         "tail loss probe puts a needless retransmission in; MTU 1500: `ip link set lo mtu 1500`",
         "and `ethtool -K lo tso off gso off gro off`, TCP segments of at most 1448 bytes as on",
@@ -371,6 +372,20 @@ def impls_how(row, steps):
     return how + IMPLS_HOW
 
 
+def versions_of(out_dir, impls):
+    """The versions the README's header names now ({} without a README):
+    kept for the libraries not installed where only some rows are recorded."""
+    path = os.path.join(out_dir, "README-recordings.md")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        line = next((l for l in f if l.startswith("Versions: ")), "")
+    keys = sorted(set(impls) | {"sio client", "sio server"}, key=len, reverse=True)
+    alt = "|".join(re.escape(k) for k in keys)
+    return {m.group(1): m.group(2) for m in re.finditer(rf"(?:^Versions: |; )({alt}): (.*?)(?=; (?:{alt}): |$)",
+                                                        line.rstrip("\n"))}
+
+
 def update_readme(out_dir, rows, results, vers):
     """README-recordings.md in out_dir: the header, then one section per row
     in table order; the sections of rows not recorded in this run stay as
@@ -381,7 +396,8 @@ def update_readme(out_dir, rows, results, vers):
         with open(path) as f:
             for sec in re.split(r"(?m)^(?=## )", f.read())[1:]:
                 old[sec.splitlines()[0]] = sec.rstrip("\n") + "\n"
-    new = {f"## {r['title']}": "\n".join(readme_section(r)).rstrip("\n") + "\n" for r in results}
+    new = {f"## {r['title']}": "\n".join(r.get("section") or readme_section(r)).rstrip("\n") + "\n"
+           for r in results}
     parts = ["\n".join(readme_header(vers)).rstrip("\n") + "\n"]
     for row in rows:
         t = f"## {row['title']}"

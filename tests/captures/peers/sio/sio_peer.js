@@ -12,6 +12,14 @@
 // log holds what actually went to the WebSocket layer (engine.io open/connect
 // packets included).  A "close" step is socket.disconnect() (close code and
 // reason are engine.io's, not the plan's).
+//
+// Before the plan, the client also exercises the rest of the Socket.IO grammar
+// (same for every plan; tests/dissection/test_socketio.py reads it back): namespace
+// "/chat" (CONNECT with a sid, an EVENT "hello" with an ack id and its ACK, a
+// BINARY_EVENT "files" with two attachments answered by a BINARY_ACK with one, an
+// event whose name needs JSON escapes, DISCONNECT), and namespace "/private", which
+// the server refuses (CONNECT_ERROR). The server pings every 250 ms (Engine.IO
+// ping / pong).
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -69,6 +77,7 @@ WebSocket.prototype.close = function (code, reason) {
   return origClose.call(this, code, reason);
 };
 
+const ESCAPED_EVENT = 'caf\u00e9 "q"\t\\';
 const cfg = plan.config[role];
 const deflate = cfg && cfg.deflate ? { threshold: 0 } : false;
 setTimeout(() => fail("timeout"), 120000).unref();
@@ -76,11 +85,18 @@ setTimeout(() => fail("timeout"), 120000).unref();
 if (role === "server") {
   const { Server } = require("socket.io");
   const io = new Server(port, { transports: ["websocket"], perMessageDeflate: deflate, maxHttpBufferSize: 64e6,
-                                 pingInterval: 60000, pingTimeout: 60000 });
+                                 pingInterval: 250, pingTimeout: 60000 });
   io.on("connection", (socket) => {
     socket.on("m", (d) => socket.emit("m", d));
     socket.on("disconnect", () => setTimeout(() => { io.close(); fs.closeSync(logFd); process.exit(0); }, 300));
   });
+  const chat = io.of("/chat");
+  chat.on("connection", (socket) => {
+    socket.on("hello", (a, b, ack) => ack("hi", { n: 1, got: [a, b] }));
+    socket.on("files", (a, o, ack) => ack(Buffer.from("ok:" + (a.length + o.x.length))));
+    socket.on(ESCAPED_EVENT, (x) => socket.emit("done", x));
+  });
+  io.of("/private").use((socket, next) => next(new Error("not authorized")));
   io.httpServer.on("listening", () => console.log("READY"));
 } else {
   const { io } = require("socket.io-client");
@@ -100,7 +116,27 @@ if (role === "server") {
     socket.emit("m", m.opcode === 1 ? data.toString("utf8") : data);
   });
   socket.on("connect_error", (e) => fail(`connect: ${e.message}`));
+  const once = (s, ev) => new Promise((resolve) => s.once(ev, resolve));
+  const nsp = (name, extra) => io(`ws://127.0.0.1:${port}${name}`, { transports: ["websocket"], reconnection: false,
+                                                                     timeout: 10000, ...extra });
+  // The rest of the grammar, over the same Engine.IO connection (one Manager).
+  const grammar = async () => {
+    const chat = nsp("/chat");
+    await once(chat, "connect");
+    const hi = await chat.timeout(10000).emitWithAck("hello", "world", 42);
+    if (hi !== "hi") fail("no ack");
+    const ok = await chat.timeout(10000).emitWithAck("files", Buffer.from([1, 2, 3]), { x: Buffer.from("four") });
+    if (Buffer.from(ok).toString() !== "ok:7") fail("binary ack differs");
+    chat.emit(ESCAPED_EVENT, 7);
+    await once(chat, "done");
+    const priv = nsp("/private", { auth: { token: "t" } });
+    const err = await once(priv, "connect_error");
+    if (err.message !== "not authorized") fail(`private: ${err.message}`);
+    chat.disconnect();
+    await once(socket.io, "ping"); // an Engine.IO ping from the server (its pong follows)
+  };
   socket.on("connect", async () => {
+    await grammar();
     for (const s of plan.steps) {
       if (s.kind === "message") await emit(s);
       else if (s.kind === "burst") await Promise.all(s.messages.map(emit));
