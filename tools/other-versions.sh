@@ -240,11 +240,11 @@ for t in ("ws.port", "ws.protocol"):
 heur = rows("G-heuristic-decodes.txt")
 new = added("heuristic-decodes")
 print("heuristics added:", ["/".join(r) for r in new])
-if sorted((r[0], r[1]) for r in new) != [("tcp", "ws"), ("tls", "ws")]:
-    bad.append("heuristics added: %s (want the ws protocol's on tcp and on tls)" % new)
+if sorted((r[0], r[1]) for r in new) != [("tcp", "ws"), ("tls", "ws"), ("ws", "socketio")]:
+    bad.append("heuristics added: %s (want the ws protocol's on tcp and on tls, socketio's on the ws list)" % new)
 if all(len(r) > 4 for r in heur):
-    if sorted(r[4] for r in new) != ["ws_tcp", "ws_tls"]:
-        bad.append("heuristic short names added: %s (want ws_tcp, ws_tls)" % [r[4] for r in new])
+    if sorted(r[4] for r in new) != ["socketio_ws", "ws_tcp", "ws_tls"]:
+        bad.append("heuristic short names added: %s (want socketio_ws, ws_tcp, ws_tls)" % [r[4] for r in new])
     for r in new:
         n = sum(1 for h in heur if h[4] == r[4])
         if n != 1:
@@ -261,7 +261,8 @@ fields = [r for r in rows("G-fields.txt") if len(r) > 4 and r[0] == "F"]
 new = [r for r in added("fields") if r[0] == "F"]
 print("fields added: %d, parents: %s" % (len(new), sorted(set(r[4] for r in new))))
 for r in new:
-    if r[4] != "ws":
+    # ws.* under ws, socketio.* under socketio (plugin/socketio.c), nothing else
+    if r[4] not in ("ws", "socketio") or not r[2].startswith(r[4] + "."):
         bad.append("field %s added under protocol %s" % (r[2], r[4]))
     if r[2] in base_f:
         bad.append("field %s already registered by Wireshark: %s" % (r[2], base_f[r[2]]))
@@ -285,7 +286,7 @@ dis = rows("G-dissectors.txt")
 if dis:
     new = added("dissectors")
     print("dissector names added:", ["/".join(r) for r in new])
-    want = ["ws_plugin_port_guard", "ws_plugin_tcp", "ws_plugin_upgrade", "ws_plugin_upgrade_router"]
+    want = ["socketio", "ws_plugin_port_guard", "ws_plugin_tcp", "ws_plugin_upgrade", "ws_plugin_upgrade_router"]
     if sorted(r[0] for r in new) != want:
         bad.append("dissector names added: %s (want %s)" % ([r[0] for r in new], want))
     for r in new:
