@@ -39,27 +39,53 @@ static gboolean ws_negotiated_deflate_frame(const char *extensions)
 }
 
 /*
- * First pass, nothing of the conversation seen yet: a segment that begins with a whole
- * "101 Switching Protocols" naming websocket. The capture began after the client's
- * request, and HTTP does not switch to WebSocket without it: the conversation is ours
- * from here, as if HTTP had handed it over. The server's frames start right after the
- * header block, the client's with its next bytes; what was negotiated is read from the
- * answer. Returns TRUE when taken.
+ * First pass: a segment that begins with a whole "101 Switching Protocols" naming
+ * websocket, the first bytes of its direction, while the other direction has sent
+ * nothing or only what began with "GET " (a request HTTP did not take: it came in
+ * pieces too small for HTTP's heuristic, or the port is not HTTP's). The capture began
+ * after the client's request, or HTTP missed it, and HTTP does not switch to WebSocket
+ * without it: the conversation is ours from here, as if HTTP had handed it over. The
+ * server's frames start right after the header block, the client's with its next
+ * bytes; what was negotiated is read from the answer. Returns TRUE when taken.
  */
 static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
 {
     guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+    int dir, i;
     wsc_http101 h;
 
-    if (PINFO_FD_VISITED(pinfo) || st->claimed || st->fed_num != 0 || st->d[0].seq_known || st->d[1].seq_known ||
-        n < 14 || ws_tvb_get_u8(tvb, 0) != 'H')
+    if (PINFO_FD_VISITED(pinfo) || st->claimed || n < 14 || ws_tvb_get_u8(tvb, 0) != 'H')
+        return FALSE;
+    dir = ws_direction(st, pinfo);
+    if (st->d[dir].seq_known || (st->fed_num != 0 && !st->d[dir ^ 1].http_get))
         return FALSE;
     if (!wsc_http101_parse(tvb_get_ptr(tvb, 0, n), n, &h))
         return FALSE;
+    st->late_req = st->d[dir ^ 1].http_get;
+    if (dir != 0) {
+        /* Direction 0 is the server's: where the client's stream stands (after its
+         * request) goes with it. */
+        st->d[1].next_seq = st->d[0].next_seq;
+        st->d[1].seq_known = st->d[0].seq_known;
+        st->d[0].seq_known = FALSE;
+    }
+    for (i = 0; i < 2; i++) {
+        /* Whatever the heuristic made of the request is forgotten. */
+        st->d[i].run = NULL;
+        st->d[i].track_known = FALSE;
+        st->d[i].hunting = FALSE;
+        st->d[i].resynced = FALSE;
+        st->masked[i] = -1;
+        st->d[i].http_get = FALSE;
+        ws_carry_drop(&st->d[i]);
+        ws_dir_break(&st->d[i]);
+        wsc_heur_conv_reset_dir(&st->heur, i);
+    }
     st->claimed = TRUE;
     st->upgraded = TRUE;
     st->claim_frame = pinfo->num;
-    st->evidence = "HTTP 101 answer to an Upgrade request that was not captured";
+    st->evidence = st->late_req ? "HTTP 101 answer to an Upgrade request that HTTP did not recognise"
+                                : "HTTP 101 answer to an Upgrade request that was not captured";
     st->found_by = WS_FOUND_LATE_101;
     st->subprotocol = ws_header_value(h.protocol, h.protocol_len);
     st->extensions = ws_header_value(h.extensions, h.extensions_len);
@@ -75,7 +101,7 @@ static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *s
 }
 
 /* The header block of a 101 answer taken by ws_take_late_101(): shown by HTTP. */
-void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st)
 {
     guint16 saved = pinfo->can_desegment;
 
@@ -86,7 +112,8 @@ void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     }
     pinfo->can_desegment = saved;
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
-    col_append_str(pinfo->cinfo, COL_INFO, "(the request is not in the capture)");
+    col_append_str(pinfo->cinfo, COL_INFO, st->late_req ? "(the request was in pieces HTTP did not recognise)"
+                                                        : "(the request is not in the capture)");
     col_set_fence(pinfo->cinfo, COL_INFO);
 }
 
@@ -426,6 +453,18 @@ int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     dir = ws_direction(st, pinfo);
     if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && pkt->run && pkt->run->confirmed)
         return dissect_ws_stream(tvb, pinfo, tree, st, FALSE, FALSE, 0);
+    if (st->late_req && dir == 1 && tvb_reported_length(tvb) > 0) {
+        /* The client's request, which HTTP did not take (ws_take_late_101). */
+        proto_item *ti;
+
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+        col_set_str(pinfo->cinfo, COL_INFO, "Part of the HTTP Upgrade request (not recognised by HTTP)");
+        ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
+        proto_item_append_text(ti, ", part of the HTTP Upgrade request");
+        proto_tree_add_item(proto_item_add_subtree(ti, ett_ws), hf_ws_request_part, tvb, 0, -1, ENC_NA);
+        call_dissector(text_lines_handle, tvb, pinfo, tree);
+        return (int)tvb_captured_length(tvb);
+    }
     if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
         proto_item *ti;
         proto_tree *ws_tree;

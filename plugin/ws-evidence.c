@@ -291,6 +291,12 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
         return WSC_SEG_REJECT;
     first = have_seq && !d->seq_known;
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    if (first)
+        /* An Upgrade request that HTTP did not recognise (it came in pieces, or on a
+         * port HTTP does not watch): the 101 answer may still be taken (ws-detect.c). */
+        d->http_get = caplen >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"GET ", 4) == 0;
+    else if (where != WS_SEQ_NEXT)
+        d->http_get = FALSE;
     if (where == WS_SEQ_OLD)
         return WSC_SEG_REJECT;
     if (where == WS_SEQ_OVERLAP || where == WS_SEQ_GAP) {

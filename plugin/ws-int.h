@@ -112,6 +112,7 @@ typedef struct {
     gboolean hist_lost;     /* the next compressed message starts from unknown history */
     gboolean hunting;       /* frame boundaries lost after a gap: looking for them again */
     gboolean resynced;      /* its frame boundaries were found again by the heuristic (after a gap) */
+    gboolean http_get;      /* its first captured bytes begin "GET ", and none went missing since */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
@@ -158,6 +159,7 @@ typedef struct {
     guint32 resp101_frame;
     guint32 resp101_raw;
     guint32 resp101_len;
+    gboolean late_req;       /* ... and the client's bytes before it, from "GET ", are its request */
     struct ws_mqtt_conv *mqtt; /* ws-sub-mqtt.c: the client's CONNECT seen, NULL if not */
     ws_dir_t d[2];
 } ws_conv_t;
@@ -248,7 +250,8 @@ extern int hf_ws_fin, hf_ws_rsv, hf_ws_rsv1, hf_ws_rsv2, hf_ws_rsv3, hf_ws_opcod
 extern int hf_ws_len7, hf_ws_len16, hf_ws_len64, hf_ws_payload_length, hf_ws_masking_key;
 extern int hf_ws_masked_payload, hf_ws_payload, hf_ws_text, hf_ws_close_code, hf_ws_close_reason;
 extern int hf_ws_frame_length, hf_ws_continued, hf_ws_continued_offset, hf_ws_continued_frame;
-extern int hf_ws_heur_evidence, hf_ws_heur_score, hf_ws_heur_claim_frame, hf_ws_before_boundary;
+extern int hf_ws_heur_evidence, hf_ws_heur_score, hf_ws_heur_claim_frame, hf_ws_before_boundary,
+    hf_ws_request_part;
 extern int hf_ws_undecoded, hf_ws_payload_piece;
 extern int hf_ws_message, hf_ws_message_opcode, hf_ws_message_length, hf_ws_message_payload;
 extern int hf_ws_message_frame, hf_ws_message_frame_count, hf_ws_message_wire_length, hf_ws_message_ratio;
@@ -301,7 +304,7 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
 int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 void ws_update_port_guards(void);
-void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st);
 
 /* ---- ws-evidence.c: the heuristic's verdicts applied to the state ---- */
 

@@ -47,6 +47,7 @@ int hf_ws_heur_evidence = -1;
 int hf_ws_heur_score = -1;
 int hf_ws_heur_claim_frame = -1;
 int hf_ws_before_boundary = -1;
+int hf_ws_request_part = -1;
 int hf_ws_undecoded = -1;
 int hf_ws_payload_piece = -1;
 int hf_ws_message = -1;
@@ -296,6 +297,10 @@ void proto_register_ws(void)
         { &hf_ws_before_boundary, { "Continuation of a frame that began before the capture", "ws.before_boundary",
             FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of this direction before the first frame boundary the heuristic found", HFILL } },
+        { &hf_ws_request_part, { "Part of an HTTP Upgrade request that HTTP did not recognise", "ws.request_part",
+            FT_BYTES, BASE_NONE, NULL, 0x0,
+            "The client's bytes before a 101 answer the plugin took: its Upgrade request, in pieces too small "
+            "for HTTP's heuristic or on a port HTTP does not watch", HFILL } },
         { &hf_ws_payload_piece, { "Payload piece", "ws.payload_piece", FT_BYTES, BASE_NONE, NULL, 0x0,
             "Unmasked payload bytes of a frame that is not whole in this segment (it continues in later segments "
             "that were not reassembled, or was cut by the capture): ws.continued.offset says where they go",

@@ -510,7 +510,7 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     if (st->resp101_len && pinfo->num == st->resp101_frame && (guint32)tvb_raw_offset(tvb) == st->resp101_raw &&
         st->resp101_len <= tvb_captured_length(tvb)) {
         /* The 101 answer first, then the frames that follow it in the segment. */
-        ws_show_late_101(tvb_new_subset_length(tvb, 0, (gint)st->resp101_len), pinfo, tree);
+        ws_show_late_101(tvb_new_subset_length(tvb, 0, (gint)st->resp101_len), pinfo, tree, st);
         if (st->resp101_len == len)
             return (int)len;
         tvb = tvb_new_subset_remaining(tvb, (gint)st->resp101_len);

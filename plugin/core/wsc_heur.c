@@ -280,9 +280,11 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
 static void dir_reset(wsc_heur_dir *d)
 {
     int known = d->known_mask;
+    uint64_t hunted = d->hunted;
 
     memset(d, 0, sizeof(*d));
     d->known_mask = known;
+    d->hunted = hunted;
     d->masked = known;
     d->in_message = -1;
 }
@@ -298,6 +300,7 @@ void wsc_heur_conv_init(wsc_heur_conv *c)
 void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir)
 {
     c->dir[dir & 1].known_mask = -1;
+    c->dir[dir & 1].hunted = 0;
     dir_reset(&c->dir[dir & 1]);
 }
 
@@ -502,6 +505,13 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
  * plain reason: a frame that random bytes hardly ever pass for. */
 #define HUNT_SELF_TEXT 8u
 /* Frames at the start of a hunted reading that may be left out (see hunt_inside). */
+/* How many bytes of a direction are searched for a boundary inside a segment, from its
+ * first captured byte or its last gap: the search costs some 30 instructions a byte, and
+ * a stream that is not WebSocket would otherwise pay it on every segment until the
+ * conversation is given up. */
+#ifndef WSC_HUNT_BUDGET
+#define WSC_HUNT_BUDGET (64u * 1024u)
+#endif
 #define HUNT_DOUBT_FRAMES 3u
 static int frame_speaks_for_itself(const uint8_t *p, size_t n, const wsc_frame_header *h)
 {
@@ -589,8 +599,10 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         wsc_heur_scan_ex(buf + used, len - used, d->masked, d->in_message, 1, &out->scan);
         if (!exact)
             out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
-        if (out->scan.reject && used == 0 && !d->started && exact)
+        if (out->scan.reject && used == 0 && !d->started && exact && d->hunted + len <= WSC_HUNT_BUDGET) {
+            d->hunted += len;
             used = hunt_inside(d, buf, len, out);
+        }
         if (!out->scan.reject && o->masked >= 0 && out->scan.masked >= 0 && o->masked == out->scan.masked &&
             (d->frames + out->scan.frames) > 0 && o->frames > 0)
             out->scan.reject |= WSC_R_SAME_MASKS;

@@ -103,6 +103,8 @@ typedef struct wsc_heur_dir {
     uint32_t open_segments;  /* segments after its header's that held some of its payload */
     int at_boundary;         /* a frame that went on over segments ended: the next header is due
                                 right after it, and one found there is evidence */
+    uint64_t hunted;         /* bytes searched for a boundary inside a segment (hunt_inside) since the
+                                direction's start or its last gap; kept across rejections */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {

@@ -28,7 +28,8 @@ def test_every_registered_name_shows_on_a_capture(tshark):
     names = {l.split("\t")[2] for l in tshark.run(["-G", "fields"]).stdout.decode().splitlines()
              if l.count("\t") >= 4 and l.split("\t")[4] == "ws"}
     runs = [(c, []) for c in glob.glob(os.path.join(CAPTURES, "*.pcap*")) +
-            glob.glob(os.path.join(CAPTURES, "hostile", "*.pcap"))]
+            glob.glob(os.path.join(CAPTURES, "hostile", "*.pcap")) +
+            glob.glob(os.path.join(CAPTURES, "difftest", "*.pcap"))]
     runs += [(os.path.join(CAPTURES, "edge-oversize.pcap"), ["-o", "ws.max_reassembly:65536"]),
              (os.path.join(CAPTURES, "hostile", "snaplen-64.pcap"), ["-d", "tcp.port==47958,ws"]),
              # Compressed frames that are not reassembled belong to no message (ws.compressed).
