@@ -100,6 +100,90 @@ static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *s
     return TRUE;
 }
 
+/* A piece of an Upgrade request that HTTP did not take. */
+static int ws_show_request_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    proto_item *ti;
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+    col_set_str(pinfo->cinfo, COL_INFO, "Part of the HTTP Upgrade request (not recognised by HTTP)");
+    ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, ", part of the HTTP Upgrade request");
+    proto_tree_add_item(proto_item_add_subtree(ti, ett_ws), hf_ws_request_part, tvb, 0, -1, ENC_NA);
+    call_dissector(text_lines_handle, tvb, pinfo, tree);
+    return (int)tvb_captured_length(tvb);
+}
+
+/*
+ * First pass, a direction that began with "GET " and that HTTP did not take: its bytes
+ * are gathered until they hold a whole WebSocket Upgrade request that ends where the
+ * segment ends. Then the conversation is ours (its dissector, tried before any
+ * heuristic, HTTP's included), waiting for the server's answer (ws_await_101). Stops
+ * at WSC_HTTP_MAX_HEADER bytes or at a header block that is not such a request.
+ */
+void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir)
+{
+    guint caplen = tvb_captured_length(tvb);
+    size_t hl;
+
+    if (st->req_whole || st->req_failed || st->req_len > WSC_HTTP_MAX_HEADER)
+        return;
+    if (caplen != tvb_reported_length(tvb) || st->req_len + caplen > WSC_HTTP_MAX_HEADER) {
+        st->req_len = WSC_HTTP_MAX_HEADER + 1; /* no more gathering */
+        return;
+    }
+    if (!st->req)
+        st->req_first = pinfo->num;
+    st->req = (guint8 *)wmem_realloc(wmem_file_scope(), st->req, st->req_len + caplen);
+    tvb_memcpy(tvb, st->req + st->req_len, 0, caplen);
+    st->req_len += caplen;
+    if (wsc_http_upgrade_request(st->req, st->req_len, &hl) && hl == st->req_len) {
+        st->req_whole = TRUE;
+        st->req_dir = (guint8)dir;
+        st->req_whole_frame = pinfo->num;
+        /* From its first piece, so that later passes show every piece as the request;
+         * this one is claimed now (HTTP's heuristic would take a piece whose first line
+         * ends in "HTTP/1.1"). */
+        conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), st->req_first, ws_handle);
+    } else if (wsc_http_header_end(st->req, st->req_len) != 0) {
+        st->req_len = WSC_HTTP_MAX_HEADER + 1;
+    }
+}
+
+/*
+ * First pass, an Upgrade request gathered by ws_gather_request(): the server's first
+ * bytes. A 101 naming websocket, in pieces gathered by TCP for us, makes the
+ * conversation ours (ws_take_late_101); anything else gives it back (0: TCP tries the
+ * other dissectors, HTTP's heuristic among them).
+ */
+static int ws_await_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean have_seq,
+                        guint32 seq)
+{
+    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+    const guint8 *p;
+    long end;
+
+    if (ws_direction(st, pinfo) == st->req_dir || n == 0)
+        return 0;
+    p = tvb_get_ptr(tvb, 0, (gint)n);
+    if (memcmp(p, "HTTP/1.", MIN(n, 7)) != 0)
+        goto not_ours;
+    end = wsc_http_header_end(p, n);
+    if (end == 0 && pinfo->can_desegment && tvb_captured_length(tvb) == tvb_reported_length(tvb)) {
+        pinfo->desegment_offset = 0;
+        pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
+        col_set_str(pinfo->cinfo, COL_INFO, "Part of the server's answer to an Upgrade request");
+        return (int)tvb_captured_length(tvb);
+    }
+    if (end > 0 && ws_take_late_101(tvb, pinfo, st))
+        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
+not_ours:
+    st->req_whole = FALSE;
+    st->req_failed = TRUE;
+    return 0;
+}
+
 /* The header block of a 101 answer taken by ws_take_late_101(): shown by HTTP. */
 void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st)
 {
@@ -131,7 +215,7 @@ ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     if (st->claimed || ws_take_late_101(tvb, pinfo, st))
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
     if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT)
-        return FALSE;
+        return st->req_whole && st->req_whole_frame == pinfo->num ? ws_show_request_part(tvb, pinfo, tree) > 0 : FALSE;
     st->found_by = WS_FOUND_HEURISTIC;
     conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
@@ -446,6 +530,8 @@ int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     guint32 seq = 0;
     gboolean have_seq = ws_tcp_seq(pinfo, data, &seq);
 
+    if (!st->claimed && (st->req_whole || st->req_failed))
+        return PINFO_FD_VISITED(pinfo) || st->req_failed ? 0 : ws_await_101(tvb, pinfo, tree, st, have_seq, seq);
     if (!st->claimed || pinfo->num >= st->claim_frame)
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
 
@@ -453,18 +539,9 @@ int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     dir = ws_direction(st, pinfo);
     if (pkt && pkt->pre == WS_PRE_PLAUSIBLE && pkt->run && pkt->run->confirmed)
         return dissect_ws_stream(tvb, pinfo, tree, st, FALSE, FALSE, 0);
-    if (st->late_req && dir == 1 && tvb_reported_length(tvb) > 0) {
+    if (st->late_req && dir == 1 && tvb_reported_length(tvb) > 0)
         /* The client's request, which HTTP did not take (ws_take_late_101). */
-        proto_item *ti;
-
-        col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
-        col_set_str(pinfo->cinfo, COL_INFO, "Part of the HTTP Upgrade request (not recognised by HTTP)");
-        ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
-        proto_item_append_text(ti, ", part of the HTTP Upgrade request");
-        proto_tree_add_item(proto_item_add_subtree(ti, ett_ws), hf_ws_request_part, tvb, 0, -1, ENC_NA);
-        call_dissector(text_lines_handle, tvb, pinfo, tree);
-        return (int)tvb_captured_length(tvb);
-    }
+        return ws_show_request_part(tvb, pinfo, tree);
     if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
         proto_item *ti;
         proto_tree *ws_tree;

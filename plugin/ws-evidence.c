@@ -297,6 +297,8 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
         d->http_get = caplen >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"GET ", 4) == 0;
     else if (where != WS_SEQ_NEXT)
         d->http_get = FALSE;
+    if (d->http_get)
+        ws_gather_request(tvb, pinfo, st, dir);
     if (where == WS_SEQ_OLD)
         return WSC_SEG_REJECT;
     if (where == WS_SEQ_OVERLAP || where == WS_SEQ_GAP) {

@@ -160,6 +160,14 @@ typedef struct {
     guint32 resp101_raw;
     guint32 resp101_len;
     gboolean late_req;       /* ... and the client's bytes before it, from "GET ", are its request */
+    /* An Upgrade request gathered by us (HTTP did not take it; ws_gather_request): */
+    guint8 *req;             /* its bytes so far (first pass) */
+    guint32 req_len;
+    guint32 req_first;       /* the packet of its first bytes */
+    guint32 req_whole_frame; /* the packet that completed it */
+    gboolean req_whole;      /* all of it: the conversation is ours until the server answers */
+    gboolean req_failed;     /* the answer was not a 101 to websocket: not ours */
+    guint8 req_dir;          /* the client's direction */
     struct ws_mqtt_conv *mqtt; /* ws-sub-mqtt.c: the client's CONNECT seen, NULL if not */
     ws_dir_t d[2];
 } ws_conv_t;
@@ -304,6 +312,7 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
 int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 void ws_update_port_guards(void);
+void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir);
 void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st);
 
 /* ---- ws-evidence.c: the heuristic's verdicts applied to the state ---- */

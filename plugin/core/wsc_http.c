@@ -120,3 +120,60 @@ int wsc_http_starts_handshake(const uint8_t *p, size_t n)
     return (n >= 5 && memcmp(p, "GET /", 5) == 0) ||
            (n >= 13 && memcmp(p, "HTTP/1.", 7) == 0 && memcmp(p + 8, " 101 ", 5) == 0);
 }
+
+long wsc_http_header_end(const uint8_t *p, size_t n)
+{
+    size_t i, lim = n < WSC_HTTP_MAX_HEADER ? n : WSC_HTTP_MAX_HEADER;
+
+    for (i = 0; i + 3 < lim; i++)
+        if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n')
+            return (long)(i + 4);
+    return n < WSC_HTTP_MAX_HEADER ? 0 : -1;
+}
+
+int wsc_http_upgrade_request(const uint8_t *p, size_t n, size_t *header_len)
+{
+    long end = wsc_http_header_end(p, n);
+    size_t i, line = 0, first_end = 0;
+    int upgrade = 0, key = 0;
+
+    *header_len = 0;
+    if (end <= 0 || n < 4 || memcmp(p, "GET ", 4) != 0)
+        return 0;
+    for (i = 0; i + 1 < (size_t)end; i++) {
+        size_t colon, vs, ve;
+        if (p[i] != '\r' || p[i + 1] != '\n')
+            continue;
+        if (!first_end) {
+            /* The request line: GET, one target without spaces, HTTP/1.1. */
+            size_t t;
+            first_end = i;
+            if (i < 4 + 1 + 9 || memcmp(p + i - 9, " HTTP/1.1", 9) != 0)
+                return 0;
+            for (t = 4; t < i - 9; t++)
+                if (p[t] <= ' ' || p[t] >= 0x7f)
+                    return 0;
+        } else if (i > line) {
+            for (colon = line; colon < i && p[colon] != ':'; colon++)
+                ;
+            if (colon == i || colon == line)
+                return 0; /* not a header line */
+            vs = colon + 1;
+            ve = i;
+            while (vs < ve && (p[vs] == ' ' || p[vs] == '\t'))
+                vs++;
+            while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+                ve--;
+            if (name_is(p + line, colon - line, "upgrade"))
+                upgrade = has_websocket_token(p + vs, ve - vs);
+            else if (name_is(p + line, colon - line, "sec-websocket-key"))
+                key = ve > vs;
+        }
+        line = i + 2;
+        i++;
+    }
+    if (!upgrade || !key)
+        return 0;
+    *header_len = (size_t)end;
+    return 1;
+}

@@ -50,6 +50,21 @@ int wsc_http_starts_message(const uint8_t *p, size_t n);
  */
 int wsc_http_starts_handshake(const uint8_t *p, size_t n);
 
+/*
+ * Where the header block that p[0..n) begins with ends: the length up to and including
+ * its empty line (CRLF CRLF), 0 when it goes on past n (and n is below
+ * WSC_HTTP_MAX_HEADER: more bytes may complete it), -1 when it is longer than that.
+ */
+long wsc_http_header_end(const uint8_t *p, size_t n);
+
+/*
+ * Whether p[0..n) begins with a whole WebSocket opening request (RFC 6455 4.1): "GET ",
+ * a target, " HTTP/1.1", and header lines among which Upgrade names websocket and
+ * Sec-WebSocket-Key is present. 1 (and *header_len set), 0 when not such a request or
+ * not all of it is in p (wsc_http_header_end says which).
+ */
+int wsc_http_upgrade_request(const uint8_t *p, size_t n, size_t *header_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -122,6 +122,95 @@ static void test_starts_handshake(void)
     g_assert_false(starts_handshake(""));
 }
 
+/* RFC 6455 1.3's example request. */
+static const char rfc_req[] = "GET /chat HTTP/1.1\r\n"
+                              "Host: server.example.com\r\n"
+                              "Upgrade: websocket\r\n"
+                              "Connection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Origin: http://example.com\r\n"
+                              "Sec-WebSocket-Protocol: chat, superchat\r\n"
+                              "Sec-WebSocket-Version: 13\r\n"
+                              "\r\n";
+
+static int upgrade_request(const char *s, size_t n, size_t *hl)
+{
+    const uint8_t *g = guard_copy(s, n);
+    int r = wsc_http_upgrade_request(g, n, hl);
+    guard_free(g);
+    return r;
+}
+
+static long header_end(const char *s, size_t n)
+{
+    const uint8_t *g = guard_copy(s, n);
+    long r = wsc_http_header_end(g, n);
+    guard_free(g);
+    return r;
+}
+
+static void test_upgrade_request(void)
+{
+    size_t n = sizeof(rfc_req) - 1, hl = 0, k;
+    char buf[sizeof(rfc_req) + 8];
+
+    g_assert_cmpint(upgrade_request(rfc_req, n, &hl), ==, 1);
+    g_assert_cmpuint(hl, ==, n);
+    /* A frame right after it is not part of it. */
+    memcpy(buf, rfc_req, n);
+    memcpy(buf + n, "\x81\x82\x01\x02\x03\x04" "ab", 8);
+    g_assert_cmpint(upgrade_request(buf, n + 8, &hl), ==, 1);
+    g_assert_cmpuint(hl, ==, n);
+    /* Every cut before the end of the block: not yet a request, and more may come. */
+    for (k = 0; k < n; k++) {
+        g_assert_cmpint(upgrade_request(rfc_req, k, &hl), ==, 0);
+        g_assert_cmpint(header_end(rfc_req, k), ==, 0);
+    }
+    g_assert_cmpint(header_end(rfc_req, n), ==, (long)n);
+}
+
+static void test_upgrade_request_not(void)
+{
+    static const char *const bad[] = {
+        /* no Upgrade: websocket */
+        "GET /chat HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: x\r\n\r\n",
+        "GET /chat HTTP/1.1\r\nUpgrade: h2c\r\nSec-WebSocket-Key: x\r\n\r\n",
+        /* no key */
+        "GET /chat HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
+        "GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key:\r\n\r\n",
+        /* not GET, not HTTP/1.1, a space in the target, a line without a colon */
+        "POST /chat HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n",
+        "GET /chat HTTP/1.0\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n",
+        "GET /c hat HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n",
+        "GET /chat HTTP/1.1\r\nUpgrade websocket\r\nSec-WebSocket-Key: x\r\n\r\n",
+        "GET  HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n",
+    };
+    size_t i, hl = 7;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_cmpint(upgrade_request(bad[i], strlen(bad[i]), &hl), ==, 0);
+        g_assert_cmpuint(hl, ==, 0);
+    }
+    /* Case does not matter in names and the token; lists are read. */
+    {
+        static const char ok[] = "GET / HTTP/1.1\r\nUPGRADE: foo, WebSocket\r\nsec-websocket-key: k\r\n\r\n";
+        g_assert_cmpint(upgrade_request(ok, sizeof(ok) - 1, &hl), ==, 1);
+    }
+}
+
+static void test_header_end_limit(void)
+{
+    char *big = g_malloc(WSC_HTTP_MAX_HEADER + 10);
+    const uint8_t *g;
+
+    memset(big, 'a', WSC_HTTP_MAX_HEADER + 10);
+    g = guard_copy(big, WSC_HTTP_MAX_HEADER + 10);
+    g_assert_cmpint(wsc_http_header_end(g, WSC_HTTP_MAX_HEADER + 10), ==, -1);
+    g_assert_cmpint(wsc_http_header_end(g, WSC_HTTP_MAX_HEADER - 1), ==, 0);
+    guard_free(g);
+    g_free(big);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -131,5 +220,8 @@ int main(int argc, char **argv)
     g_test_add_func("/core/http/cut_header_block", test_cut_header_block);
     g_test_add_func("/core/http/starts_message", test_starts_message);
     g_test_add_func("/core/http/starts_handshake", test_starts_handshake);
+    g_test_add_func("/core/http/upgrade_request", test_upgrade_request);
+    g_test_add_func("/core/http/upgrade_request_not", test_upgrade_request_not);
+    g_test_add_func("/core/http/header_end_limit", test_header_end_limit);
     return g_test_run();
 }
