@@ -42,7 +42,7 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
-@pytest.mark.xfail(strict=False, reason="2026-12-03: 33624 of 35463 recoverable messages recovered in two passes "
+@pytest.mark.xfail(strict=False, reason="2026-12-02 (evening): 33624 of 35463 recoverable messages recovered in two passes "
                    "(94.81 %), one pass 32069 (90.43 %); misses are mostly cuts inside frames and at segment "
                    "boundaries, segments of 1-30 bytes and lost segments before the plugin has locked on "
                    "(docs/detection.md)")
