@@ -13,7 +13,9 @@
 #
 # Usage: tools/package-test.sh            (as root: debootstrap, chroot, mount)
 # Environment: WS_PKG_CHROOT (default /srv/chroot/bookworm-pkg), WS_REFUSE_CHROOT (default
-#   /srv/chroot/trixie; "none" skips check 2), WS_MIRROR (default: the host's Debian mirror).
+#   /srv/chroot/trixie; "none" skips check 2; when the default is missing, check 2 is skipped
+#   with a note, when a path given here is missing it fails), WS_MIRROR (default: the host's
+#   Debian mirror). Installs debootstrap when it is missing.
 # Exit status 0 when every check passed. Takes ~5 min the first time (debootstrap), then ~1-2 min.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -72,6 +74,9 @@ in_c() { local c=$1; shift; chroot "$c" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:
 
 # 2. A clean bookworm: install with apt, load, decode.
 if [ ! -x "$BASE/usr/bin/apt-get" ]; then
+    command -v debootstrap > /dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap > "$WORK/apt-debootstrap.log" 2>&1 ||
+        { cat "$WORK/apt-debootstrap.log"; exit 1; }
     say "debootstrap --variant=minbase bookworm $BASE $mirror"
     mkdir -p "$(dirname "$BASE")"
     debootstrap --variant=minbase bookworm "$BASE" "$mirror" > "$WORK/debootstrap.log" 2>&1 ||
@@ -111,7 +116,8 @@ fi
 # 3. The 4.0 package beside Wireshark 4.4: refused.
 if [ "$REFUSE" != none ]; then
     if [ ! -x "$REFUSE/usr/bin/apt-get" ]; then
-        fail "no chroot at $REFUSE (tools/other-versions.sh --create makes it; WS_REFUSE_CHROOT=none skips this)"
+        if [ -n "${WS_REFUSE_CHROOT:-}" ]; then fail "no chroot at $REFUSE"
+        else say "SKIP the refusal check: no chroot at $REFUSE (tools/other-versions.sh --create trixie makes it)"; fi
     else
         overlay refuse "$REFUSE"; T=$OV
         ver=$(in_c "$T" dpkg-query -W -f='${Package} ${Version}' 'libwireshark[0-9]*' 2>/dev/null | tr '\n' ' ')
