@@ -358,13 +358,12 @@ void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
 
 /*
- * What a message dissector may learn of the message it was handed, beyond its bytes:
- * set by ws-deliver.c around its calls (proto data of proto_ws in pinfo->pool, key
- * WS_MSG_INFO_KEY) and removed after them, so a dissector called by anyone else (the
- * built-in WebSocket dissector, another protocol) finds none. `data` stays NULL, as the
- * built-in passes it: what the ws.protocol, ws.port and "ws" list users expect.
+ * What a message dissector may learn of the message it was handed, beyond its bytes
+ * (ws_msg_info): set by ws-deliver.c for the time of its calls only, so a dissector
+ * called by anyone else (the built-in WebSocket dissector, another protocol) finds none.
+ * `data` stays NULL, as the built-in passes it: what the ws.protocol, ws.port and "ws"
+ * list users expect.
  */
-#define WS_MSG_INFO_KEY 0x77736d31u
 typedef struct {
     guint8 opcode;            /* WSC_OP_TEXT or WSC_OP_BINARY */
     gint8 from_client;        /* 1: client to server, 0: server to client, -1: not known */
