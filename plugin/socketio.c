@@ -15,7 +15,10 @@
  * event name, a probe); from then on every message of it is decoded without
  * guessing. Both are decided on the first pass only, recorded per message (proto
  * data keyed by the message's rank among the calls to us in its packet), and read
- * back on later passes.
+ * back on later passes. When the ws plugin hands a message on, its record
+ * (ws_msg_info: text or binary) decides what is an attachment, and empty messages
+ * come too (ws_sio_empty); from the built-in WebSocket dissector neither comes, and
+ * the grammar decides.
  */
 #include <wireshark.h>
 #include <epan/packet.h>
@@ -235,19 +238,29 @@ static sio_bin_t *sio_bin_new(packet_info *pinfo, const guint8 *p, const wsc_sio
     return b;
 }
 
-/* First pass: what the message is, and what it changes in the conversation. */
+/*
+ * First pass: what the message is, and what it changes in the conversation. opcode:
+ * the message's (text or binary) when the ws plugin handed it on, else 0 (the built-in
+ * WebSocket dissector calls the "ws" list without it): then a message the grammar
+ * accepts while attachments are pending is taken for the next packet.
+ */
 static sio_rec_t *sio_classify(packet_info *pinfo, sio_conv_t *st, const guint8 *p, guint len,
-                               const wsc_sio_packet *pk, gboolean ok)
+                               const wsc_sio_packet *pk, gboolean ok, guint8 opcode)
 {
     int dir = (addresses_equal(&st->addr0, &pinfo->src) && st->port0 == pinfo->srcport) ? 0 : 1;
-    gboolean utf8 = sio_valid_utf8(p, len);
+    gboolean utf8 = len > 0 && sio_valid_utf8(p, len);
     sio_rec_t *rec = wmem_new0(wmem_file_scope(), sio_rec_t);
     sio_bin_t *pend = st->pending[dir];
+    gboolean attachment = opcode ? opcode == WSC_OP_BINARY : !sio_packet_after_binary(pinfo, pk, ok, utf8);
 
     rec->len = len;
     rec->recognised_in = st->recognised_in;
+    if (opcode == WSC_OP_BINARY && !pend) {
+        rec->kind = SIO_REC_BAD;
+        return rec;
+    }
     if (pend) {
-        if (!sio_packet_after_binary(pinfo, pk, ok, utf8)) {
+        if (attachment) {
             rec->kind = SIO_REC_ATTACHMENT;
             rec->bin = pend;
             rec->att_index = wmem_array_get_count(pend->frames);
@@ -316,8 +329,9 @@ static void sio_show_bin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, pr
     /* Later passes know how many followed (the first is still before them). */
     if (PINFO_FD_VISITED(pinfo) && seen < b->count)
         expert_add_info_format(pinfo, ti, &ei_sio_attachments_missing,
-                               "%u of %u attachments announced here were not seen (empty binary messages are not "
-                               "handed to message dissectors, or they were not captured)", b->count - seen, b->count);
+                               "%u of %u attachments announced here were not seen (not captured, or empty and not "
+                               "handed on: the built-in WebSocket dissector hands on no empty message)",
+                               b->count - seen, b->count);
 }
 
 static void sio_show_packet(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *st, proto_item *ti,
@@ -401,10 +415,12 @@ static void sio_show_attachment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *s
  * the conversation is Engine.IO from its first message. Returns the bytes taken,
  * 0 when the message is not ours.
  */
-static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
+static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced, guint32 rank)
 {
     guint len = tvb_captured_length(tvb);
-    guint32 rank = sio_call_rank(pinfo);
+    const ws_msg_info_t *mi = ws_msg_info(pinfo, tvb);
+    guint8 opcode = mi ? mi->opcode : 0;
+    static const guint8 none[1];
     const guint8 *p;
     wsc_sio_packet pk;
     gboolean ok;
@@ -412,15 +428,16 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
     proto_item *ti;
     proto_tree *st;
 
-    if (len == 0 || len != tvb_reported_length(tvb))
+    if (len != tvb_reported_length(tvb) || (len == 0 && !mi))
         return 0;
-    p = tvb_get_ptr(tvb, 0, (gint)len);
+    p = len ? tvb_get_ptr(tvb, 0, (gint)len) : none;
     ok = wsc_sio_parse(p, len, &pk);
     if (!PINFO_FD_VISITED(pinfo)) {
         conversation_t *conv = find_or_create_conversation(pinfo);
         sio_conv_t *cs = (sio_conv_t *)conversation_get_proto_data(conv, proto_socketio);
         if (!cs) {
-            if (!forced && !(ok && sio_valid_utf8(p, len) && sio_recognises(p, len, &pk)))
+            /* Only a text message can make a conversation Engine.IO. */
+            if (!forced && !(ok && opcode != WSC_OP_BINARY && sio_valid_utf8(p, len) && sio_recognises(p, len, &pk)))
                 return 0;
             cs = wmem_new0(wmem_file_scope(), sio_conv_t);
             copy_address_wmem(wmem_file_scope(), &cs->addr0, &pinfo->src);
@@ -428,7 +445,7 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
             cs->recognised_in = forced ? 0 : pinfo->num;
             conversation_add_proto_data(conv, proto_socketio, cs);
         }
-        rec = sio_classify(pinfo, cs, p, len, &pk, ok);
+        rec = sio_classify(pinfo, cs, p, len, &pk, ok, opcode);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_socketio, rank, rec);
     } else {
         rec = (sio_rec_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_socketio, rank);
@@ -438,7 +455,8 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
          * after the fact, on later passes) in a conversation known to be Engine.IO: shown
          * without state when it is a Socket.IO message or one that recognises. */
         if (!rec && !forced &&
-            !(ok && conversation_get_proto_data(find_or_create_conversation(pinfo), proto_socketio) &&
+            !(ok && opcode != WSC_OP_BINARY &&
+              conversation_get_proto_data(find_or_create_conversation(pinfo), proto_socketio) &&
               sio_valid_utf8(p, len) && (pk.eio_type == WSC_EIO_MESSAGE || sio_recognises(p, len, &pk))))
             return 0;
     }
@@ -452,8 +470,9 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
     }
     if (rec && rec->cut)
         expert_add_info_format(pinfo, ti, &ei_sio_attachments_missing,
-                               "%u of %u attachments of the %s in frame %u were not seen before this packet (empty "
-                               "binary messages are not handed to message dissectors, or they were not captured)",
+                               "%u of %u attachments of the %s in frame %u were not seen before this packet (not "
+                               "captured, or empty and not handed on: the built-in WebSocket dissector hands on "
+                               "no empty message)",
                                rec->cut->count - wmem_array_get_count(rec->cut->frames), rec->cut->count,
                                rec->cut->what, rec->cut->frame);
     if (rec && rec->kind == SIO_REC_ATTACHMENT) {
@@ -467,22 +486,40 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
                 proto_tree_add_uint(st, hf_sio_type, tvb, 1, 1, (guint32)pk.sio_type);
         }
         expert_add_info_format(pinfo, ti, &ei_sio_malformed, "Not a Socket.IO packet: %s",
-                               ok ? "text that is not valid UTF-8, or a binary message no packet announced"
-                                  : wsc_sio_error_str(pk.error));
+                               opcode == WSC_OP_BINARY ? "a binary message that no packet announced"
+                               : !ok ? wsc_sio_error_str(pk.error)
+                               : opcode ? "text that is not valid UTF-8"
+                                        : "text that is not valid UTF-8, or a binary message no packet announced");
         proto_item_append_text(ti, ", not a packet");
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Socket.IO (malformed)");
     }
     return (int)len;
 }
 
+gboolean ws_sio_empty(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 server_port)
+{
+    gboolean forced = server_port && ws_decode_as_table &&
+                      dissector_get_uint_handle(ws_decode_as_table, server_port) == sio_handle;
+    guint32 rank;
+
+    if (proto_socketio <= 0 || !proto_is_protocol_enabled(find_protocol_by_id(proto_socketio)))
+        return FALSE;
+    /* Counted on every pass alike, whether it is ours or not. */
+    rank = sio_call_rank(pinfo);
+    /* (The state exists only where the heuristic, enabled, or Decode As made it.) */
+    if (!forced && !conversation_get_proto_data(find_or_create_conversation(pinfo), proto_socketio))
+        return FALSE;
+    return sio_dissect(tvb, pinfo, tree, forced, rank) > 0;
+}
+
 static ws_heur_ret_t dissect_socketio_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    return sio_dissect(tvb, pinfo, tree, FALSE) > 0;
+    return sio_dissect(tvb, pinfo, tree, FALSE, sio_call_rank(pinfo)) > 0;
 }
 
 static int dissect_socketio(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    return sio_dissect(tvb, pinfo, tree, TRUE);
+    return sio_dissect(tvb, pinfo, tree, TRUE, sio_call_rank(pinfo));
 }
 
 void proto_register_socketio(void)

@@ -369,6 +369,26 @@ void ws_show_lone(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, proto_tr
 void ws_call_text_lines(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 ws_tap_rec_t *ws_tap_rec_new(packet_info *pinfo, const ws_ctx_t *ctx, guint8 kind);
 
+/*
+ * What a message dissector may learn of the message it was handed, beyond its bytes
+ * (ws_msg_info): set by ws-deliver.c for the time of its calls only, so a dissector
+ * called by anyone else (the built-in WebSocket dissector, another protocol) finds none.
+ * `data` stays NULL, as the built-in passes it: what the ws.protocol, ws.port and "ws"
+ * list users expect.
+ */
+typedef struct {
+    guint8 opcode;            /* WSC_OP_TEXT or WSC_OP_BINARY */
+    gint8 from_client;        /* 1: client to server, 0: server to client, -1: not known */
+    guint32 len;              /* the bytes handed on: believe the record only for a tvb this long */
+} ws_msg_info_t;
+const ws_msg_info_t *ws_msg_info(packet_info *pinfo, tvbuff_t *tvb);
+
+/* ---- socketio.c: Socket.IO / Engine.IO ---- */
+
+/* An empty data message of a conversation that is Socket.IO (recognised, or Decode As
+ * on server_port): shown as what it is (an empty attachment). FALSE: not ours. */
+gboolean ws_sio_empty(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 server_port);
+
 /* ---- ws-sub-mqtt.c: MQTT over WebSocket (subprotocol, CONNECT check, Decode As) ---- */
 
 void ws_mqtt_register_handoff(void);

@@ -96,8 +96,13 @@ def run(ts, args):
     return cpu, peak / 1024.0, out
 
 
+# --variant NAME=[PLUGIN][:ARGS]: more plugin runs of the WebSocket workloads, interleaved
+# with the others (another build, preferences): [(name, tshark args, plugin or None)]
+EXTRA = []
+
+
 def variants(name):
-    return NONWS_VARIANTS if name == "nonws" else WS_VARIANTS
+    return NONWS_VARIANTS if name == "nonws" else WS_VARIANTS + [(n, x) for n, x, _ in EXTRA]
 
 
 def args_for(name, variant, mode, path):
@@ -106,7 +111,8 @@ def args_for(name, variant, mode, path):
     if name == "nonws" and mode == "fields":
         # The same fields in every variant, tshark without the plugin included.
         return ["-r", path] + extra + ["-T", "fields", "-e", "frame.protocols"]
-    return ["-r", path] + extra + (ws_args if variant == "ws" or name == "nonws" else bi_args)
+    plugin = variant == "ws" or variant in [n for n, _, _ in EXTRA]
+    return ["-r", path] + extra + (ws_args if plugin or name == "nonws" else bi_args)
 
 
 def timed(envs, name, path, modes, repeat):
@@ -170,11 +176,24 @@ def main():
     ap.add_argument("--callgrind-scale", type=float, default=0.02)
     ap.add_argument("--callgrind-workloads", default="small,compressed,nonws",
                     help="where to count instructions (the ratios closest to their targets)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=[PLUGIN][:ARGS]",
+                    help="another ws run, e.g. 'json=:-o ws.text_as:json-if-valid' or 'old=/tmp/old/ws.so'; "
+                         "printed as ratios to ws and builtin")
     a = ap.parse_args()
 
     ts, cleanup = make_tshark(os.path.abspath(a.plugin))
     bare, cleanup_bare = make_tshark(None)
     envs = {"ws": ts, "builtin": ts, "tcp": ts, "off": ts, "absent": bare}
+    cleanups = []
+    for spec in a.variant:
+        vname, rest = spec.split("=", 1)
+        plugin, _, vargs = rest.partition(":")
+        EXTRA.append((vname, vargs.split(), plugin or None))
+        if plugin:
+            envs[vname], c = make_tshark(os.path.abspath(plugin))
+            cleanups.append(c)
+        else:
+            envs[vname] = ts
     print(subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.splitlines()[0])
     print("machine: %s, %d CPUs; best of %d runs, CPU = user + system of tshark" % (
         os.uname().machine, os.cpu_count(), a.repeat))
@@ -198,6 +217,8 @@ def main():
     finally:
         cleanup()
         cleanup_bare()
+        for c in cleanups:
+            c()
 
     print("== ratios (CPU; memory is peak RSS)")
     failed = 0
@@ -223,6 +244,22 @@ def main():
                 print("  %-10s %-8s   instructions %s/%s %.3f, after start-up %.3f" % (
                     "", "", num, den, ir[mode][num] / ir[mode][den],
                     (ir[mode][num] - start[num]) / (ir[mode][den] - start[den])))
+
+    for vname, vargs, plugin in EXTRA:
+        for name in results:
+            for mode, r in results[name].items():
+                if vname not in r:
+                    continue
+                line = "  %-10s %-8s %s (%s%s)" % (name, mode, vname, plugin or "ws.so", (" " + " ".join(vargs)) if
+                                                   vargs else "")
+                for den in ("ws", "builtin"):
+                    line += "  /%s CPU %.3f memory %.3f" % (den, r[vname][0] / r[den][0], r[vname][2] / r[den][2])
+                ir, start = counts.get(name, (None, None))
+                if ir and mode in ir:
+                    for den in ("ws", "builtin"):
+                        line += "  instructions /%s %.3f" % (
+                            den, (ir[mode][vname] - start[vname]) / (ir[mode][den] - start[den]))
+                print(line)
 
     bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(a.plugin))), "tests", "bench_unmask")
     print("== unmask vs memcpy (%s)" % bench)

@@ -84,14 +84,10 @@ def delivered(tshark, name, extra):
             ws = dict(ws, **ws["ws.message"])  # reassembled or decompressed: the Message subtree
         if "ws.message.text" in ws:
             data = ws["ws.message.text"].encode("utf-8")
-        elif ws.get("ws.message.opcode") == "2" and "ws.message.payload" in ws:
-            data = bytes.fromhex(ws["ws.message.payload"].replace(":", ""))
+        elif ws.get("ws.message.opcode") == "2":
+            data = bytes.fromhex(ws.get("ws.message.payload", "").replace(":", ""))
         else:
-            data = b""
-        if not data:
-            # (Empty messages are never handed to message dissectors.)
-            assert "socketio" not in layers, layers["frame"]["frame.number"]
-            continue
+            continue  # no data message completes in this packet
         sio = layers.get("socketio")
         assert not isinstance(sio, list)
         out[d].append({"frame": int(layers["frame"]["frame.number"]), "opcode": int(ws["ws.message.opcode"]),
@@ -123,8 +119,8 @@ def expected_messages(truth, d):
 
 def align(truth, got, d):
     """Pairs each delivered message with its truth entry (by sha256, in order). Skipped
-    truth messages: only empty ones (never handed to dissectors) and, without the
-    handshake, what came before the ws plugin found the conversation."""
+    truth messages: without the handshake, what came before the ws plugin found the
+    conversation; nothing after the first one delivered (empty messages included)."""
     want = expected_messages(truth, d)
     pairs, k = [], 0
     for g in got[d]:
@@ -132,8 +128,7 @@ def align(truth, got, d):
         start = k
         while want[k]["sha256"] != sha:
             k += 1
-        for skipped in want[start:k]:
-            assert skipped["len"] == 0 or not pairs, ("message lost", d, g["frame"])
+        assert k == start or not pairs, ("message lost", d, g["frame"])
         if want[k].get("packet") is None and want[k]["opcode"] == 1:
             want[k]["packet"] = parse_packet(g["data"].decode("utf-8"))  # long text: bytes proven by sha256
         pairs.append((want[k], g))
@@ -160,11 +155,10 @@ def json_strings(layer):
 @pytest.mark.parametrize("name", SIO)
 def test_every_packet_as_sent(tshark, name, form, passes):
     truth, got = delivered(tshark, name + form, passes)
-    counts = {"packets": 0, "events": 0, "attachments": 0}
+    counts = {"packets": 0, "events": 0, "attachments": 0, "empty": 0}
     for d in ("c2s", "s2c"):
         pairs = align(truth, got, d)
-        assert len(pairs) >= len([m for m in truth["messages"] if m["dir"] == d and m["len"] and
-                                  m["opcode"] in (1, 2)]) - 1
+        assert len(pairs) >= len([m for m in truth["messages"] if m["dir"] == d and m["opcode"] in (1, 2)]) - 1
         frame_of = {}
         for want, g in pairs:
             sio = g["sio"]
@@ -179,6 +173,7 @@ def test_every_packet_as_sent(tshark, name, form, passes):
                     assert tree["socketio.attachment.event"] == packet["packet"]["event"]
                 assert "socketio.eio_type" not in sio
                 counts["attachments"] += 1
+                counts["empty"] += g["data"] == b""
                 continue
             p = want["packet"]
             counts["packets"] += 1
@@ -204,16 +199,16 @@ def test_every_packet_as_sent(tshark, name, form, passes):
             if "event" in p:
                 counts["events"] += 1
             if p.get("attachments") and passes:
-                # Two passes: the packet points to each attachment that was handed on.
+                # Two passes: the packet points to each of its attachments, the empty ones too.
                 atts = [a for a in pairs if a[0].get("attachment", (0, 0, None))[2] is want]
                 links = sio.get("socketio.attachment_in")
                 links = [] if links is None else links if isinstance(links, list) else [links]
+                assert len(atts) == p["attachments"]
                 assert [int(x) for x in links] == [a[1]["frame"] for a in atts]
-                empty = p["attachments"] - len(atts)
-                experts = json.dumps(sio)
-                assert (("%d of %d attachments announced here were not seen" % (empty, p["attachments"]))
-                        in experts) == (empty > 0)
+            assert "were not seen" not in json.dumps(sio), g["frame"]
+    # sio_peer.js sends two empty attachments each way (the plan's empty binary events).
     assert counts["events"] > 40 and counts["attachments"] >= 20 and counts["packets"] > 60, counts
+    assert counts["empty"] == sum(1 for m in truth["messages"] if m["opcode"] == 2 and m["len"] == 0) > 0, counts
 
 
 @pytest.mark.parametrize("passes", PASSES, ids=["1pass", "2pass"])
@@ -301,15 +296,129 @@ def test_fields_documented(tshark):
 
 def test_every_field_shows(tshark):
     """Each socketio field and expert info shows on the two recordings (two passes), the
-    malformed one under Decode As on other traffic. Not socketio.eio_data: ping and
+    malformed one under Decode As on other traffic, attachments_missing through the
+    built-in WebSocket dissector. Not socketio.eio_data: ping and
     pong carry data ("probe") only when a connection upgrades from long-polling, which
     the recordings (websocket transport only) never do; the unit tests parse it."""
     lines = tshark.run(["-G", "fields"]).stdout.decode().splitlines()
     names = {l.split("\t")[2] for l in lines if l.count("\t") >= 4 and l.split("\t")[4] == "socketio"}
     runs = [[tshark.capture(n + ".pcapng")] for n in SIO]
     runs.append([tshark.capture("py-py-nohs.pcapng"), "-d", "ws.tcp.port==47101,socketio"])
+    # Attachments not seen: through the built-in WebSocket dissector, which hands on no
+    # empty message (the ws plugin hands Socket.IO its empty attachments).
+    runs.append([tshark.capture("impls/sio-sio.pcapng"), "--disable-protocol", "ws"])
     seen = set()
     for run in runs:
         out = tshark.run(["-2", "-T", "pdml", "-r"] + run).stdout.decode("utf-8", "replace")
         seen |= set(re.findall(r'name="(socketio\.[^"]*)"', out))
     assert sorted(names - seen) == ["socketio.eio_data"]
+
+
+# ---- what the ws plugin tells the dissector: text or binary, and empty messages ----
+
+def _built_sio(src, dst):
+    """A Socket.IO conversation on port 47192 with its HTTP Upgrade (so the built-in
+    WebSocket dissector decodes it too): open, CONNECT, 10 events each way, then a
+    BINARY_EVENT with 3 attachments: an empty one, one whose bytes are a Socket.IO
+    EVENT ('42["fake",1]') and 4 plain bytes; an EVENT after them; a binary message
+    from the server that no packet announced; 10 more events each way."""
+    import base64
+    import random
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "captures"))
+    import pcapgen
+    rng = random.Random(12)
+    s = pcapgen.TcpStream(51200, 47192)
+    key = base64.b64encode(bytes(16)).decode()
+    accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    s.send("c", b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 10.0.0.2:47192\r\n"
+                b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n" % key.encode())
+    s.ack("s")
+    s.send("s", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: %s\r\n\r\n" % accept)
+    s.ack("c")
+
+    def c(op, data):
+        s.send("c", pcapgen.frame(op, data, mask=bytes(rng.getrandbits(8) for _ in range(4))))
+        s.ack("s")
+
+    def sv(op, data):
+        s.send("s", pcapgen.frame(op, data))
+        s.ack("c")
+    sv(1, b'0{"sid":"a1b2c3","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
+    c(1, b"40")
+    sv(1, b'40{"sid":"x9y8z7"}')
+    for i in range(10):
+        c(1, b'42["m",%d]' % i)
+        sv(1, b'42["r",%d]' % i)
+    c(1, b'453-["files",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},'
+         b'{"_placeholder":true,"num":2}]')
+    c(2, b"")
+    c(2, b'42["fake",1]')
+    c(2, b"\x00\x01\x02\x03")
+    c(1, b'42["after"]')
+    sv(2, b'42["stray"]')
+    for i in range(10):
+        c(1, b'42["m",%d]' % (i + 10))
+        sv(1, b'42["r",%d]' % (i + 10))
+    s.close()
+    s.write(dst)
+
+
+def _sio_rows(tshark, extra):
+    cap = tshark.derived("seed.pcapng@sio-built", _built_sio)
+    return tshark.fields(cap, ["frame.number", "socketio.event", "socketio.attachment.num",
+                               "socketio.attachment.packet", "socketio.attachment_in", "_ws.expert.message"],
+                         extra=list(extra) + ["-Y", "socketio"])
+
+
+@pytest.mark.parametrize("passes", PASSES, ids=["1pass", "2pass"])
+def test_opcode_decides_attachments(tshark, passes):
+    """Through the ws plugin the dissector knows text from binary and gets empty
+    messages: the three binary messages after the BINARY_EVENT are its attachments 0, 1
+    and 2 (the empty one and the one whose bytes read as an EVENT included), the EVENT
+    after them is a packet with nothing missing, and the server's binary message that
+    no packet announced is flagged, not made into the event "stray"."""
+    rows = _sio_rows(tshark, passes)
+    by_event = {r[1]: r for r in rows if r[1]}
+    files = int(by_event["files"][0])
+    atts = [r for r in rows if r[2] != ""]
+    assert [(int(r[2]), int(r[3])) for r in atts] == [(0, files), (1, files), (2, files)]
+    assert [int(r[0]) for r in atts] == sorted(int(r[0]) for r in atts) and int(atts[0][0]) > files
+    assert "fake" not in by_event and "stray" not in by_event
+    assert "after" in by_event and "not seen" not in by_event["after"][5]
+    if passes:
+        assert by_event["files"][4].split("\x1f") == [r[0] for r in atts]
+    bad = [r for r in rows if "Not a Socket.IO packet" in r[5]]
+    assert len(bad) == 1 and "a binary message that no packet announced" in bad[0][5]
+    assert int(bad[0][0]) > int(by_event["after"][0])
+    assert len([r for r in rows if r[1] in ("m", "r")]) == 40
+
+
+def test_built_in_websocket_still_feeds_socketio(tshark):
+    """With the ws plugin off, the built-in WebSocket dissector calls the "ws" list with
+    neither the opcode nor empty messages (data NULL, as for every user of that list):
+    the dissector falls back on the grammar, with the limits docs/socketio.md describes.
+    The empty attachment is not seen; the binary message whose bytes read as an EVENT
+    is taken for the next packet, the attachments before it for lost (flagged); the 4
+    bytes after it are malformed, the server's binary "stray" is taken for an event."""
+    rows = _sio_rows(tshark, ["-2", "--disable-protocol", "ws"])
+    by_event = {r[1]: r for r in rows if r[1]}
+    assert len([r for r in rows if r[1] in ("m", "r")]) == 40
+    assert "3 of 3 attachments announced here were not seen" in by_event["files"][5]
+    assert "were not seen before this packet" in by_event["fake"][5]
+    assert [r[2] for r in rows if r[2] != ""] == []
+    assert len([r for r in rows if "Not a Socket.IO packet" in r[5]]) == 1
+    assert "stray" in by_event and "after" in by_event
+
+
+def test_built_in_websocket_on_the_recording(tshark):
+    """The recording through the built-in WebSocket dissector (ws plugin off): every
+    non-empty message is a Socket.IO packet or attachment, as through the plugin (whose
+    output has the empty attachments in addition)."""
+    ours = tshark.fields("impls/sio-sio.pcapng", ["frame.number", "socketio.type", "socketio.event"],
+                         extra=["-2", "-Y", "socketio && ws.message.length > 0"])
+    builtin = tshark.fields("impls/sio-sio.pcapng", ["frame.number", "socketio.type", "socketio.event"],
+                            extra=["-2", "--disable-protocol", "ws", "-Y", "socketio"])
+    assert len(builtin) > 80 and builtin == ours
