@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * In-process fuzzing of the whole plugin through libwireshark. The plugin's sources are
+ * compiled into this program and registered as plugin.c does, before epan_init; every
+ * input becomes a short TCP capture (raw IPv4), dissected as `tshark -2 -V` would: a
+ * first pass over every packet, then a second pass with a visible tree and columns.
+ * Each input is a capture file of its own (epan_new ... epan_free).
+ *
+ * Input format (docs/robustness.md):
+ *   byte 0   bits 0-1 server port (0: 40000, unregistered; 1: 80; 2: 5000; 3: 443, TLS off)
+ *            bit 2 SYN handshake first, bit 3 FIN both ways at the end, bit 4 tcp.desegment off,
+ *            bit 5 ws.desegment off, bit 6 ws.guard_ports off, bit 7 ws.take_over_upgrade off
+ *   byte 1   bits 0-2 ws.heur_claim_score - 1, bits 3-4 ws.text_as, bit 5 RST at the end
+ *   byte 2   number of segments - 1 (mod 48)
+ *   2 bytes per segment: bit 15 direction (1: server to client), bits 13-14 kind (0, 3: data;
+ *            1: retransmission of the direction's previous data segment; 2: lost: its bytes
+ *            advance the sequence numbers but are not captured), bits 0-12 payload length
+ *   the rest: the payloads, consumed in order (a segment gets what is left when short)
+ *
+ * Invariants (abort() so that libFuzzer keeps the input):
+ *   1. a packet that shows WebSocket frames in the first pass shows the same frames (data
+ *      source, offset, length, opcode) in the second;
+ *   2. every whole frame shown lies on the frame chain that the harness parses itself from
+ *      the direction's stream (after an HTTP head, up to the first lost byte), once the
+ *      direction's first shown frame was on it (before that, the heuristic chose where to
+ *      start: counted, and fatal with WS_FUZZ_STRICT=1);
+ *   3. memory held while an input is dissected stays under a bound linear in its length,
+ *      and what is held between inputs does not grow.
+ */
+#define _GNU_SOURCE /* memmem, mallinfo2 */
+#include <wireshark.h>
+#include <epan/epan.h>
+#include <epan/epan_dissect.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/proto.h>
+#include <epan/column.h>
+#include <epan/column-info.h>
+#include <epan/frame_data.h>
+#include <epan/timestamp.h>
+#include <wiretap/wtap.h>
+#include <wsutil/filesystem.h>
+#include <wsutil/privileges.h>
+#include <wsutil/wslog.h>
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WS_HAVE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define WS_HAVE_ASAN 1
+#endif
+#ifdef WS_HAVE_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
+
+void proto_register_ws(void);
+void proto_reg_handoff_ws(void);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define MAX_SEGS 48
+#define MAX_PKTS (MAX_SEGS + 8)
+#define MAX_FRAMES 4096
+#define HDR_LEN 40 /* IPv4 + TCP, no options */
+
+typedef struct {
+    int dir;           /* 0: client to server */
+    uint32_t s, e;     /* stream range of the payload (direction's offsets) */
+    uint8_t *buf;      /* the packet: IPv4 + TCP + payload */
+    uint32_t len;
+} pkt_t;
+
+typedef struct {
+    uint32_t pkt;      /* packet index */
+    int ds;            /* index of the data source in the packet */
+    int start, length;
+    int opcode;
+    uint32_t hash;     /* of the frame's bytes */
+} shown_t;
+
+static epan_t *session;
+static column_info cinfo;
+static frame_data fds[MAX_PKTS];
+static pkt_t pkts[MAX_PKTS];
+static uint32_t npkts;
+static int proto_ws_id = -1, hf_opcode = -1, hf_payload = -1, hf_evidence = -1;
+static int by_handshake; /* the second pass's ws.heur.evidence names the HTTP handshake */
+static int proto_tls_id = -1;
+static int strict;
+static unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked;
+static size_t mem_base, mem_peak_ratio_x100;
+
+/* the direction streams, as the harness sees them */
+static uint8_t *stream[2];
+static uint32_t stream_len[2], stream_gap[2];
+
+static uint32_t fnv(const uint8_t *p, uint32_t n)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static size_t mem_now(void)
+{
+#ifdef WS_HAVE_ASAN
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+static const nstime_t *get_frame_ts(struct packet_provider_data *prov _U_, guint32 num)
+{
+    static nstime_t zero;
+    return num >= 1 && num <= npkts ? &fds[num - 1].abs_ts : &zero;
+}
+
+static void set_pref(const char *name, const char *value)
+{
+    char arg[256];
+    char *err = NULL;
+    snprintf(arg, sizeof(arg), "%s:%s", name, value);
+    if (prefs_set_pref(arg, &err) != PREFS_SET_OK) {
+        fprintf(stderr, "fuzz_dissect: preference %s refused: %s\n", arg, err ? err : "");
+        abort();
+    }
+    g_free(err);
+}
+
+/*
+ * A ws.so in Wireshark's plugin folder (tools/setup.sh installs one) is loaded by
+ * epan_init too (root always reads the global folder), and its registration would clash
+ * with ours. This program exports proto_register_plugin, so the loaded ws.so calls this
+ * one: a registration from a file named ws.so is dropped, the others go on to
+ * libwireshark's.
+ */
+WS_DLL_PUBLIC void proto_register_plugin(const proto_plugin *plug);
+void proto_register_plugin(const proto_plugin *plug)
+{
+    static void (*real)(const proto_plugin *);
+    Dl_info info;
+
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "proto_register_plugin");
+    if (!real)
+        abort();
+    if (plug->register_protoinfo != proto_register_ws && dladdr((void *)plug->register_protoinfo, &info) &&
+        info.dli_fname && g_str_has_suffix(info.dli_fname, "/ws.so"))
+        return;
+    real(plug);
+}
+
+/*
+ * Every epan_new (one per input) resets name resolution, which reads manuf, services,
+ * enterprises and the others again from Wireshark's data folder: about 0.1 s, most of
+ * an input's time. They name addresses and ports only; the harness hands libwireshark
+ * missing files instead (the same export as above).
+ */
+WS_DLL_PUBLIC char *get_datafile_path(const char *filename);
+char *get_datafile_path(const char *filename)
+{
+    static const char *const skip[] = { "manuf", "wka", "services", "enterprises.tsv", "ipxnets", "vlans",
+                                        "hosts", "ethers", "subnets", "ss7pcs", NULL };
+    static char *(*real)(const char *);
+
+    for (int i = 0; skip[i]; i++)
+        if (strcmp(filename, skip[i]) == 0)
+            return g_strdup_printf("/nonexistent/ws-fuzz/%s", filename);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "get_datafile_path");
+    if (!real)
+        abort();
+    return real(filename);
+}
+
+static void report(void)
+{
+    fprintf(stderr, "fuzz_dissect: %lu inputs; frames checked against the reference %lu; directions whose "
+            "first frame was off it (no handshake) %lu, left it later %lu; packets with frames in the first pass "
+            "that libwireshark did not hand to the plugin in the second %lu; most memory held per input byte %zu.%02zu\n",
+            n_inputs, n_frames_checked, n_unsynced, n_resynced, n_pass2_silent, mem_peak_ratio_x100 / 100, mem_peak_ratio_x100 % 100);
+}
+
+static void init_once(const char *arg0)
+{
+    static int done;
+    e_prefs *p;
+
+    if (done)
+        return;
+    done = 1;
+    /* No personal configuration: the defaults, whoever runs this. */
+    g_setenv("XDG_CONFIG_HOME", "/nonexistent/ws-fuzz", 1);
+    g_setenv("XDG_CACHE_HOME", "/nonexistent/ws-fuzz", 1);
+    g_setenv("HOME", "/nonexistent/ws-fuzz", 1);
+    /* Every wmem allocation its own malloc, so ASan sees overruns of wmem buffers. */
+    g_setenv("WIRESHARK_DEBUG_WMEM_OVERRIDE", "simple", 0);
+    g_setenv("G_SLICE", "always-malloc", 0);
+    atexit(report);
+    strict = getenv("WS_FUZZ_STRICT") && atoi(getenv("WS_FUZZ_STRICT")) != 0;
+    ws_log_init("fuzz_dissect", NULL);
+    init_process_policies();
+    g_free(configuration_init(arg0, NULL));
+    timestamp_set_type(TS_RELATIVE);
+    timestamp_set_precision(TS_PREC_AUTO);
+    timestamp_set_seconds_type(TS_SECONDS_DEFAULT);
+    {
+        static proto_plugin plug;
+        plug.register_protoinfo = proto_register_ws;
+        plug.register_handoff = proto_reg_handoff_ws;
+        proto_register_plugin(&plug);
+    }
+    wtap_init(TRUE);
+    if (!epan_init(NULL, NULL, FALSE)) {
+        fprintf(stderr, "fuzz_dissect: epan_init failed\n");
+        exit(2);
+    }
+    p = epan_load_settings();
+    /* Bounded messages keep one input's memory small (the bound is checked below). */
+    set_pref("ws.max_message_size", "262144");
+    prefs_apply_all();
+    build_column_format_array(&cinfo, p->num_cols, TRUE);
+    proto_ws_id = proto_get_id_by_filter_name("ws");
+    proto_tls_id = proto_get_id_by_filter_name("tls");
+    hf_opcode = proto_registrar_get_id_byname("ws.opcode");
+    hf_payload = proto_registrar_get_id_byname("ws.payload");
+    hf_evidence = proto_registrar_get_id_byname("ws.heur.evidence");
+    if (proto_ws_id < 0 || hf_opcode < 0 || hf_payload < 0 || hf_evidence < 0) {
+        fprintf(stderr, "fuzz_dissect: the plugin did not register\n");
+        exit(2);
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    init_once(*argc > 0 ? (*argv)[0] : "fuzz_dissect");
+    return 0;
+}
+
+/* Preferences chosen by the input, applied only when they change. */
+static void apply_prefs(uint8_t b0, uint8_t b1)
+{
+    static int last = -1;
+    char v[16];
+    int key = b0 & 0xf0;
+
+    key |= (b1 & 0x1f) << 8;
+    if (key == last)
+        return;
+#define BOOLPREF(name, bit) set_pref(name, (b0 & (bit)) ? "FALSE" : "TRUE")
+    BOOLPREF("tcp.desegment_tcp_streams", 0x10);
+    BOOLPREF("ws.desegment", 0x20);
+    BOOLPREF("ws.guard_ports", 0x40);
+    BOOLPREF("ws.take_over_upgrade", 0x80);
+#undef BOOLPREF
+    snprintf(v, sizeof(v), "%u", (unsigned)(b1 & 7u) + 1u);
+    set_pref("ws.heur_claim_score", v);
+    {
+        /* the enum's values by name, as -o would give them */
+        static const char *const as[] = { "lines", "json", "json-if-valid", "lines" };
+        set_pref("ws.text_as", as[(b1 >> 3) & 3]);
+    }
+    prefs_apply_all();
+    last = key;
+}
+
+static uint16_t ip_sum(const uint8_t *h)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 20; i += 2)
+        s += (uint32_t)(h[i] << 8 | h[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+static uint32_t isn[2] = { 1000u, 700000u };
+static uint32_t nxt[2];
+static uint16_t sport = 51234, dport;
+
+static void add_packet(int dir, uint8_t flags, const uint8_t *pl, uint32_t n, uint32_t seq, uint32_t s)
+{
+    pkt_t *k = &pkts[npkts++];
+    uint8_t *b = malloc(HDR_LEN + n + 1);
+    k->dir = dir;
+    k->s = s;
+    k->e = s + n;
+    k->len = HDR_LEN + n;
+    k->buf = b;
+    memset(b, 0, HDR_LEN);
+    b[0] = 0x45;
+    put16(b + 2, HDR_LEN + n);
+    put16(b + 4, npkts);
+    b[6] = 0x40;
+    b[8] = 64;
+    b[9] = 6;
+    put32(b + 12, dir ? 0x0a000002u : 0x0a000001u);
+    put32(b + 16, dir ? 0x0a000001u : 0x0a000002u);
+    put16(b + 10, ip_sum(b));
+    put16(b + 20, dir ? dport : sport);
+    put16(b + 22, dir ? sport : dport);
+    put32(b + 24, seq);
+    put32(b + 28, (flags & F_SYN) && !(flags & F_ACK) ? 0 : nxt[!dir]);
+    b[32] = 0x50;
+    b[33] = flags;
+    put16(b + 34, 65535);
+    if (n)
+        memcpy(b + HDR_LEN, pl, n);
+}
+
+/* Turns the input into packets and the two direction streams; returns 0 when too short. */
+static int build(const uint8_t *d, size_t size)
+{
+    static const uint16_t ports[4] = { 40000, 80, 5000, 443 };
+    uint32_t nseg, i, at;
+    int32_t last_seg[2] = { -1, -1 };
+    uint32_t last_seq[2] = { 0, 0 };
+
+    if (size < 3)
+        return 0;
+    dport = ports[d[0] & 3];
+    nseg = (uint32_t)(d[2] % MAX_SEGS) + 1;
+    if (size < 3 + 2 * (size_t)nseg)
+        nseg = (uint32_t)((size - 3) / 2);
+    at = 3 + 2 * nseg;
+    npkts = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        nxt[dir] = isn[dir];
+        stream_len[dir] = 0;
+        stream_gap[dir] = UINT32_MAX;
+        free(stream[dir]);
+        stream[dir] = malloc(size + 1);
+    }
+    if (d[0] & 0x04) {
+        nxt[0] = isn[0];
+        add_packet(0, F_SYN, NULL, 0, isn[0] - 1, 0);
+        nxt[1] = isn[1];
+        add_packet(1, F_SYN | F_ACK, NULL, 0, isn[1] - 1, 0);
+        add_packet(0, F_ACK, NULL, 0, isn[0], 0);
+    }
+    for (i = 0; i < nseg; i++) {
+        uint32_t code = (uint32_t)(d[3 + 2 * i] << 8 | d[4 + 2 * i]);
+        int dir = (int)(code >> 15);
+        uint32_t kind = (code >> 13) & 3u, n = code & 0x1fffu;
+        if (kind == 1 && last_seg[dir] >= 0) {
+            pkt_t *o = &pkts[last_seg[dir]];
+            add_packet(dir, F_ACK | F_PSH, o->buf + HDR_LEN, o->len - HDR_LEN, last_seq[dir], o->s);
+            continue;
+        }
+        if (n > size - at)
+            n = (uint32_t)(size - at);
+        memcpy(stream[dir] + stream_len[dir], d + at, n);
+        if (kind == 2) {
+            if (n && stream_gap[dir] == UINT32_MAX)
+                stream_gap[dir] = stream_len[dir];
+        } else {
+            last_seg[dir] = (int32_t)npkts;
+            last_seq[dir] = nxt[dir];
+            add_packet(dir, n ? F_ACK | F_PSH : F_ACK, d + at, n, nxt[dir], stream_len[dir]);
+        }
+        stream_len[dir] += n;
+        nxt[dir] += n;
+        at += n;
+    }
+    if (d[1] & 0x20) {
+        add_packet(0, F_RST | F_ACK, NULL, 0, nxt[0], stream_len[0]);
+    } else if (d[0] & 0x08) {
+        add_packet(0, F_FIN | F_ACK, NULL, 0, nxt[0], stream_len[0]);
+        nxt[0]++;
+        add_packet(1, F_FIN | F_ACK, NULL, 0, nxt[1], stream_len[1]);
+        nxt[1]++;
+        add_packet(0, F_ACK, NULL, 0, nxt[0], stream_len[0]);
+    }
+    return npkts > 0;
+}
+
+/* ---- the harness's own reading of a direction: the frame chain from its start ---- */
+
+typedef struct {
+    uint32_t off, len;
+} ref_t;
+
+static ref_t *refs[2];
+static uint32_t nrefs[2], ref_end[2];
+static int ref_head[2]; /* the direction begins with an HTTP head */
+
+static void reference(int dir)
+{
+    const uint8_t *p = stream[dir];
+    uint32_t end = MIN(stream_len[dir], stream_gap[dir]), at = 0;
+
+    nrefs[dir] = 0;
+    ref_head[dir] = 0;
+    free(refs[dir]);
+    refs[dir] = malloc(sizeof(ref_t) * (end / 2 + 1));
+    /* An HTTP head first (the handshake): the frames start after its blank line. */
+    if (end >= 4 && (memcmp(p, "GET ", 4) == 0 || memcmp(p, "HTTP", 4) == 0)) {
+        const uint8_t *h = memmem(p, end, "\r\n\r\n", 4);
+        at = h ? (uint32_t)(h - p) + 4 : end;
+        /* A head the reference can vouch for: printable lines, each ended by CRLF
+         * (a mangled one may end elsewhere for Wireshark's HTTP parser). */
+        ref_head[dir] = h != NULL;
+        for (uint32_t i = 0; h && i < at; i++) {
+            uint8_t c = p[i];
+            if ((c == '\r' && p[i + 1] != '\n') || (c == '\n' && (i == 0 || p[i - 1] != '\r')) ||
+                (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c >= 0x7f)
+                ref_head[dir] = 0;
+        }
+    }
+    while (end - at >= 2) {
+        uint64_t plen = p[at + 1] & 0x7fu;
+        uint32_t hl = 2;
+        if (plen == 126) {
+            if (end - at < 4)
+                break;
+            plen = (uint64_t)p[at + 2] << 8 | p[at + 3];
+            hl = 4;
+        } else if (plen == 127) {
+            if (end - at < 10)
+                break;
+            plen = 0;
+            for (int k = 0; k < 8; k++)
+                plen = plen << 8 | p[at + 2 + k];
+            hl = 10;
+        }
+        if (p[at + 1] & 0x80u)
+            hl += 4;
+        if (plen > end || hl + plen > (uint64_t)(end - at))
+            break;
+        refs[dir][nrefs[dir]].off = at;
+        refs[dir][nrefs[dir]].len = hl + (uint32_t)plen;
+        nrefs[dir]++;
+        at += hl + (uint32_t)plen;
+    }
+    ref_end[dir] = at;
+}
+
+/* ---- what the plugin showed ---- */
+
+static shown_t shown[2][MAX_FRAMES];
+static uint32_t nshown[2];
+static uint8_t ws_in_pass2[MAX_PKTS]; /* the plugin put anything in the packet's tree */
+static unsigned long n_pass2_silent;
+
+static int ds_index(packet_info *pinfo, tvbuff_t *tvb)
+{
+    int i = 0;
+    for (GSList *s = pinfo->data_src; s; s = s->next, i++)
+        if (get_data_source_tvb((struct data_source *)s->data) == tvb)
+            return i;
+    return -1;
+}
+
+static void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels)
+{
+    for (proto_node *c = node->first_child; c; c = c->next) {
+        field_info *fi = PNODE_FINFO(c);
+        if (fi && labels) {
+            char label[ITEM_LABEL_LENGTH];
+            proto_item_fill_label(fi, label);
+        }
+        if (fi && fi->hfinfo->id == proto_ws_id) {
+            int op = -1, whole = 0;
+            if (pass == 1)
+                ws_in_pass2[k] = 1;
+            for (proto_node *g = c->first_child; g; g = g->next) {
+                field_info *gi = PNODE_FINFO(g);
+                if (!gi)
+                    continue;
+                if (gi->hfinfo->id == hf_opcode)
+                    op = (int)fvalue_get_uinteger(&gi->value);
+                else if (gi->hfinfo->id == hf_payload)
+                    whole = 1;
+                else if (gi->hfinfo->id == hf_evidence && pass == 1) {
+                    const char *ev = fvalue_get_string(&gi->value);
+                    if (ev && strncmp(ev, "HTTP", 4) == 0)
+                        by_handshake = 1;
+                }
+            }
+            if (op >= 0 && whole && nshown[pass] < MAX_FRAMES) {
+                shown_t *f = &shown[pass][nshown[pass]++];
+                f->pkt = k;
+                f->ds = ds_index(pinfo, fi->ds_tvb);
+                f->start = fi->start;
+                f->length = fi->length;
+                f->opcode = op;
+                f->hash = fnv(tvb_get_ptr(fi->ds_tvb, fi->start, fi->length), (uint32_t)fi->length);
+            }
+        }
+        walk(c, pinfo, pass, k, labels);
+    }
+}
+
+static int find_ref(int dir, uint32_t off, uint32_t len, uint32_t hash)
+{
+    uint32_t lo = 0, hi = nrefs[dir];
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (refs[dir][mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nrefs[dir] && refs[dir][lo].off == off && refs[dir][lo].len == len &&
+           fnv(stream[dir] + off, len) == hash;
+}
+
+static void dump(void)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < nshown[pass]; i++) {
+            const shown_t *f = &shown[pass][i];
+            const pkt_t *k = &pkts[f->pkt];
+            fprintf(stderr, "  pass %d packet %u dir %d stream %u-%u: ds %d at %d len %d op %d\n", pass + 1,
+                    f->pkt + 1, k->dir, k->s, k->e, f->ds, f->start, f->length, f->opcode);
+        }
+    for (int dir = 0; dir < 2; dir++) {
+        fprintf(stderr, "  dir %d: %u bytes, gap at %u, reference frames up to %u:", dir, stream_len[dir],
+                stream_gap[dir], ref_end[dir]);
+        for (uint32_t r = 0; r < nrefs[dir] && r < 400; r++)
+            fprintf(stderr, " %u+%u", refs[dir][r].off, refs[dir][r].len);
+        fprintf(stderr, "\n");
+    }
+}
+
+static void violation(const char *what, const shown_t *f)
+{
+    if (getenv("WS_FUZZ_VERBOSE"))
+        dump();
+    fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u, data source %d, offset %d, length %d, opcode %d)\n",
+            what, f ? f->pkt + 1 : 0, f ? f->ds : -1, f ? f->start : -1, f ? f->length : -1, f ? f->opcode : -1);
+    abort();
+}
+
+/* Invariant 2 over one pass's frames. Frames in the packet's own bytes (data source 0)
+ * have a stream offset; frames in a reassembled source are found by their bytes among
+ * the reference frames that end in this packet. */
+static void check_reference(int pass)
+{
+    int state[2] = { 0, 0 }; /* 0: no frame yet, 1: in sync, 2: started elsewhere */
+    for (uint32_t i = 0; i < nshown[pass]; i++) {
+        const shown_t *f = &shown[pass][i];
+        const pkt_t *k = &pkts[f->pkt];
+        int dir = k->dir, ok = 0, known = 1;
+        if (f->ds == 0) {
+            uint32_t off = k->s + (uint32_t)(f->start - HDR_LEN);
+            known = off + (uint32_t)f->length <= ref_end[dir];
+            ok = known && find_ref(dir, off, (uint32_t)f->length, f->hash);
+        } else {
+            known = k->e <= ref_end[dir];
+            for (uint32_t r = 0; known && r < nrefs[dir] && !ok; r++) {
+                const ref_t *x = &refs[dir][r];
+                if (x->off + x->len > k->s && x->off + x->len <= k->e && x->len == (uint32_t)f->length &&
+                    fnv(stream[dir] + x->off, x->len) == f->hash)
+                    ok = 1;
+            }
+        }
+        if (!known)
+            continue;
+        if (by_handshake && ref_head[0] && ref_head[1]) {
+            /* The boundaries came from the captured handshake: no guessing involved. */
+            n_frames_checked++;
+            if (!ok)
+                violation("frame off the reference chain of a conversation with its handshake", f);
+            continue;
+        }
+        /* Without the handshake, where the plugin starts, or starts again after a header
+         * it does not trust, is the heuristic's choice: counted, fatal when strict. */
+        if (state[dir] == 0 || (state[dir] == 2 && ok)) {
+            state[dir] = ok ? 1 : 2;
+            if (!ok) {
+                n_unsynced++;
+                if (strict)
+                    violation("first frame of the direction off the reference chain", f);
+            }
+            continue;
+        }
+        if (state[dir] == 1) {
+            n_frames_checked++;
+            if (!ok) {
+                n_resynced++;
+                state[dir] = 2;
+                if (strict)
+                    violation("frame off the reference chain after frames on it", f);
+            }
+        }
+    }
+}
+
+static void check_passes(void)
+{
+    uint32_t a = 0, b = 0;
+    while (a < nshown[0]) {
+        uint32_t k = shown[0][a].pkt, a2 = a, b2;
+        while (a2 < nshown[0] && shown[0][a2].pkt == k)
+            a2++;
+        while (b < nshown[1] && shown[1][b].pkt < k)
+            b++;
+        b2 = b;
+        while (b2 < nshown[1] && shown[1][b2].pkt == k)
+            b2++;
+        if (b2 == b && !ws_in_pass2[k]) {
+            /* TCP or HTTP did not hand the packet's bytes to the plugin on the second
+             * pass (Wireshark 4.0's HTTP does that to a 101 split over segments, with the
+             * built-in dissector as well): not the plugin's to answer for. */
+            n_pass2_silent++;
+            a = a2;
+            continue;
+        }
+        if (a2 - a != b2 - b)
+            violation("the second pass shows another number of frames than the first", &shown[0][a]);
+        for (uint32_t j = 0; j < a2 - a; j++) {
+            const shown_t *x = &shown[0][a + j], *y = &shown[1][b + j];
+            if (x->ds != y->ds || x->start != y->start || x->length != y->length || x->opcode != y->opcode)
+                violation("the second pass shows another frame than the first", y);
+        }
+        a = a2;
+        b = b2;
+    }
+}
+
+/* WS_FUZZ_PCAP=FILE: the input's packets also written as a pcap (raw IP), for tshark. */
+static void write_pcap(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    uint32_t gh[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0, 65535, 101 };
+    if (!f)
+        return;
+    fwrite(gh, sizeof(gh), 1, f);
+    for (uint32_t i = 0; i < npkts; i++) {
+        uint32_t rh[4] = { 1700000000u + i, 0, pkts[i].len, pkts[i].len };
+        fwrite(rh, sizeof(rh), 1, f);
+        fwrite(pkts[i].buf, pkts[i].len, 1, f);
+    }
+    fclose(f);
+}
+
+static void run_pass(int pass, epan_dissect_t *edt)
+{
+    const frame_data *ref = NULL;
+    frame_data *prev = NULL;
+    nstime_t elapsed = NSTIME_INIT_ZERO;
+    guint32 cum = 0;
+
+    nshown[pass] = 0;
+    memset(ws_in_pass2, 0, sizeof(ws_in_pass2));
+    for (uint32_t i = 0; i < npkts; i++) {
+        wtap_rec rec;
+        tvbuff_t *tvb;
+        memset(&rec, 0, sizeof(rec));
+        rec.rec_type = REC_TYPE_PACKET;
+        rec.presence_flags = WTAP_HAS_TS | WTAP_HAS_CAP_LEN;
+        rec.ts.secs = 1700000000 + (time_t)i;
+        rec.rec_header.packet_header.caplen = pkts[i].len;
+        rec.rec_header.packet_header.len = pkts[i].len;
+        rec.rec_header.packet_header.pkt_encap = WTAP_ENCAP_RAW_IP;
+        if (pass == 0)
+            frame_data_init(&fds[i], i + 1, &rec, (gint64)i * 100, cum);
+        frame_data_set_before_dissect(&fds[i], &elapsed, &ref, prev);
+        if (pass == 0) {
+            epan_dissect_prime_with_hfid(edt, proto_ws_id);
+            epan_dissect_prime_with_hfid(edt, hf_opcode);
+            epan_dissect_prime_with_hfid(edt, hf_payload);
+        }
+        tvb = tvb_new_real_data(pkts[i].buf, pkts[i].len, pkts[i].len);
+        epan_dissect_run(edt, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fds[i], pass ? &cinfo : NULL);
+        if (edt->tree)
+            walk((proto_node *)edt->tree, &edt->pi, pass, i, pass == 1);
+        frame_data_set_after_dissect(&fds[i], &cum);
+        prev = &fds[i];
+        epan_dissect_reset(edt);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct packet_provider_funcs funcs = { get_frame_ts, NULL, NULL, NULL };
+    epan_dissect_t *edt;
+    size_t before, held, bound;
+    int tls_off;
+
+    init_once("fuzz_dissect");
+    if (!build(data, size))
+        return 0;
+    if (getenv("WS_FUZZ_PCAP"))
+        write_pcap(getenv("WS_FUZZ_PCAP"));
+    apply_prefs(data[0], data[1]);
+    tls_off = (data[0] & 3) == 3 && proto_tls_id >= 0;
+    if (tls_off)
+        proto_set_decoding(proto_tls_id, FALSE);
+    reference(0);
+    reference(1);
+    by_handshake = 0;
+
+    session = epan_new(NULL, &funcs);
+    before = mem_now();
+    edt = epan_dissect_new(session, TRUE, FALSE);
+    run_pass(0, edt);
+    epan_dissect_free(edt);
+    edt = epan_dissect_new(session, TRUE, TRUE);
+    run_pass(1, edt);
+    epan_dissect_free(edt);
+    held = mem_now() - MIN(before, mem_now());
+    /* 4: no message bigger than ws.max_message_size (256 KiB) is kept, and each kept
+     * byte came from at most 1032 input bytes inflated; the rest is per packet. */
+    bound = 16u * 1024u * 1024u + 2100u * size;
+    if (held > bound) {
+        fprintf(stderr, "fuzz_dissect: INVARIANT: %zu bytes held for an input of %zu\n", held, size);
+        abort();
+    }
+    if (size && held * 100 / size > mem_peak_ratio_x100)
+        mem_peak_ratio_x100 = held * 100 / size;
+    epan_free(session);
+    session = NULL;
+
+    check_passes();
+    check_reference(1);
+    check_reference(0);
+
+    if (getenv("WS_FUZZ_VERBOSE"))
+        fprintf(stderr, "fuzz_dissect: %u packets, frames %u/%u, ref %u+%u, handshake %d, "
+                "checked %lu, unsynced %lu, resynced %lu, held %zu\n", npkts, nshown[0], nshown[1], nrefs[0],
+                nrefs[1], by_handshake, n_frames_checked, n_unsynced, n_resynced, held);
+    for (uint32_t i = 0; i < npkts; i++) {
+        frame_data_destroy(&fds[i]);
+        free(pkts[i].buf);
+    }
+    npkts = 0;
+    if (tls_off)
+        proto_set_decoding(proto_tls_id, TRUE);
+
+    /* What stays between inputs: measured from the 100th on, it must not creep. */
+    n_inputs++;
+    if (n_inputs == 100)
+        mem_base = mem_now();
+    else if (n_inputs > 100 && n_inputs % 1000 == 0 && mem_now() > mem_base + 8u * 1024u * 1024u) {
+        fprintf(stderr, "fuzz_dissect: INVARIANT: %zu bytes held between inputs, %zu after 100 inputs\n",
+                mem_now(), mem_base);
+        abort();
+    }
+    return 0;
+}
