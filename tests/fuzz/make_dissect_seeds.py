@@ -18,7 +18,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAX_SEGS = 48
 MAX_LEN = 8191
-MAX_SEED = 24 * 1024
+MAX_SEED = 6 * 1024
 PORTS = {80: 1, 5000: 2, 443: 3}
 
 
