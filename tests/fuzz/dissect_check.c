@@ -5,6 +5,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "fuzz_dissect.h"
 
+unsigned long n_wireshark_bugs;
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,13 @@ void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels
         if (fi && labels) {
             char label[ITEM_LABEL_LENGTH];
             proto_item_fill_label(fi, label);
+            if (strstr(label, "Dissector bug")) {
+                if (strstr(label, "protocol WS:") || strstr(label, "/ws-") || strstr(label, "wsc_")) {
+                    fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u)\n", label, k + 1);
+                    abort();
+                }
+                n_wireshark_bugs++;
+            }
         }
         if (fi && fi->hfinfo->id == proto_ws_id) {
             int op = -1, whole = 0;

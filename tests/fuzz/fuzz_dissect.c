@@ -29,7 +29,8 @@
  *   3. memory held while an input is dissected stays under 16 MiB + 2100 bytes per input
  *      byte, and what stays after the file is closed, summed over inputs, under 16 MiB +
  *      8 KiB per input;
- *   4. no DISSECTOR_ASSERT fails (WIRESHARK_ABORT_ON_DISSECTOR_BUG).
+ *   4. no "Dissector bug" item names the plugin (protocol WS or a plugin/ws-*.c line);
+ *      libwireshark's own are counted.
  * WS_FUZZ_VERBOSE=1 prints each input's counts (and the frames, on a violation);
  * WS_FUZZ_PCAP=FILE writes the input's packets as a pcap for tshark.
  */
@@ -180,8 +181,8 @@ static void report(void)
     fprintf(stderr, "fuzz_dissect: %lu inputs; frames checked against the reference %lu; directions whose "
             "first frame was off it (no handshake) %lu, left it later %lu; packets with frames in the first pass "
             "that libwireshark did not hand to the plugin in the second %lu; bytes kept after closing, all inputs %lld; "
-            "most memory held by one input %zu bytes (an input of %zu)\n",
-            n_inputs, n_frames_checked, n_unsynced, n_resynced, n_pass2_silent, mem_kept, mem_peak, mem_peak_size);
+            "most memory held by one input %zu bytes (an input of %zu); other dissectors' bugs %lu\n",
+            n_inputs, n_frames_checked, n_unsynced, n_resynced, n_pass2_silent, mem_kept, mem_peak, mem_peak_size, n_wireshark_bugs);
 }
 
 static void init_once(const char *arg0)
@@ -199,8 +200,10 @@ static void init_once(const char *arg0)
     /* Every wmem allocation its own malloc, so ASan sees overruns of wmem buffers. */
     g_setenv("WIRESHARK_DEBUG_WMEM_OVERRIDE", "simple", 0);
     g_setenv("G_SLICE", "always-malloc", 0);
-    /* A DISSECTOR_ASSERT that fails (a "Dissector bug" item in the GUI) aborts. */
-    g_setenv("WIRESHARK_ABORT_ON_DISSECTOR_BUG", "1", 0);
+    /* A failed DISSECTOR_ASSERT is shown as a "Dissector bug" item; dissect_check.c
+     * aborts on one of ours. Wireshark 4.0.17 has its own (Ceph, TCP after a heuristic
+     * that asked for more data), found in the first campaign with the plugin disabled:
+     * WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 would stop on those too. */
     atexit(report);
     strict = getenv("WS_FUZZ_STRICT") && atoi(getenv("WS_FUZZ_STRICT")) != 0;
     ws_log_init("fuzz_dissect", NULL);

@@ -35,6 +35,7 @@ extern uint32_t stream_len[2], stream_gap[2]; /* stream_gap: offset of the first
 extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence;
 extern int by_handshake, strict;
 extern unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
+extern unsigned long n_wireshark_bugs; /* "Dissector bug" items of other dissectors */
 extern shown_t shown[2][MAX_FRAMES];
 extern uint32_t nshown[2];
 extern uint8_t ws_in_pass2[MAX_PKTS];
