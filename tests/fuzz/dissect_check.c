@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * fuzz_dissect's invariants 1 and 2 (fuzz_dissect.c says what they are): the frame chain
+ * the harness reads itself from each direction, the frames the plugin showed (from the
+ * tree), and the checks that compare them. */
+#define _GNU_SOURCE /* memmem */
+#include "fuzz_dissect.h"
+
+unsigned long n_wireshark_bugs;
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the harness's own reading of a direction: the frame chain from its start ---- */
+
+typedef struct {
+    uint32_t off, len;
+} ref_t;
+
+static ref_t *refs[2];
+uint32_t nrefs[2], ref_end[2];
+static int ref_head[2]; /* the direction begins with an HTTP head */
+
+void reference(int dir)
+{
+    const uint8_t *p = stream[dir];
+    uint32_t end = MIN(stream_len[dir], stream_gap[dir]), at = 0;
+
+    nrefs[dir] = 0;
+    ref_head[dir] = 0;
+    free(refs[dir]);
+    refs[dir] = malloc(sizeof(ref_t) * (end / 2 + 1));
+    /* An HTTP head first (the handshake): the frames start after its blank line. */
+    if (end >= 4 && (memcmp(p, "GET ", 4) == 0 || memcmp(p, "HTTP", 4) == 0)) {
+        const uint8_t *h = memmem(p, end, "\r\n\r\n", 4);
+        at = h ? (uint32_t)(h - p) + 4 : end;
+        /* A head the reference can vouch for: printable lines, each ended by CRLF
+         * (a mangled one may end elsewhere for Wireshark's HTTP parser). */
+        ref_head[dir] = h != NULL;
+        for (uint32_t i = 0; h && i < at; i++) {
+            uint8_t c = p[i];
+            if ((c == '\r' && p[i + 1] != '\n') || (c == '\n' && (i == 0 || p[i - 1] != '\r')) ||
+                (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c >= 0x7f)
+                ref_head[dir] = 0;
+        }
+    }
+    while (end - at >= 2) {
+        uint64_t plen = p[at + 1] & 0x7fu;
+        uint32_t hl = 2;
+        if (plen == 126) {
+            if (end - at < 4)
+                break;
+            plen = (uint64_t)p[at + 2] << 8 | p[at + 3];
+            hl = 4;
+        } else if (plen == 127) {
+            if (end - at < 10)
+                break;
+            plen = 0;
+            for (int k = 0; k < 8; k++)
+                plen = plen << 8 | p[at + 2 + k];
+            hl = 10;
+        }
+        if (p[at + 1] & 0x80u)
+            hl += 4;
+        if (plen > end || hl + plen > (uint64_t)(end - at))
+            break;
+        refs[dir][nrefs[dir]].off = at;
+        refs[dir][nrefs[dir]].len = hl + (uint32_t)plen;
+        nrefs[dir]++;
+        at += hl + (uint32_t)plen;
+    }
+    ref_end[dir] = at;
+}
+
+/* ---- what the plugin showed ---- */
+
+shown_t shown[2][MAX_FRAMES];
+uint32_t nshown[2];
+uint8_t ws_in_pass2[MAX_PKTS]; /* the plugin put anything in the packet's tree */
+
+
+static int ds_index(packet_info *pinfo, tvbuff_t *tvb)
+{
+    int i = 0;
+    for (GSList *s = pinfo->data_src; s; s = s->next, i++)
+        if (get_data_source_tvb((struct data_source *)s->data) == tvb)
+            return i;
+    return -1;
+}
+
+void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels)
+{
+    for (proto_node *c = node->first_child; c; c = c->next) {
+        field_info *fi = PNODE_FINFO(c);
+        if (fi && labels) {
+            char label[ITEM_LABEL_LENGTH];
+            proto_item_fill_label(fi, label);
+            if (strstr(label, "Dissector bug")) {
+                if (strstr(label, "protocol WS:") || strstr(label, "/ws-") || strstr(label, "wsc_")) {
+                    fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u)\n", label, k + 1);
+                    abort();
+                }
+                n_wireshark_bugs++;
+            }
+        }
+        if (fi && fi->hfinfo->id == proto_ws_id) {
+            int op = -1, whole = 0;
+            if (pass == 1)
+                ws_in_pass2[k] = 1;
+            for (proto_node *g = c->first_child; g; g = g->next) {
+                field_info *gi = PNODE_FINFO(g);
+                if (!gi)
+                    continue;
+                if (gi->hfinfo->id == hf_opcode)
+                    op = (int)fvalue_get_uinteger(&gi->value);
+                else if (gi->hfinfo->id == hf_payload)
+                    whole = 1;
+                else if (gi->hfinfo->id == hf_evidence && pass == 1) {
+                    const char *ev = fvalue_get_string(&gi->value);
+                    if (ev && strncmp(ev, "HTTP", 4) == 0)
+                        by_handshake = 1;
+                }
+            }
+            if (op >= 0 && whole && nshown[pass] < MAX_FRAMES) {
+                shown_t *f = &shown[pass][nshown[pass]++];
+                f->pkt = k;
+                f->ds = ds_index(pinfo, fi->ds_tvb);
+                f->start = fi->start;
+                f->length = fi->length;
+                f->opcode = op;
+                f->hash = fnv(tvb_get_ptr(fi->ds_tvb, fi->start, fi->length), (uint32_t)fi->length);
+            }
+        }
+        walk(c, pinfo, pass, k, labels);
+    }
+}
+
+static int find_ref(int dir, uint32_t off, uint32_t len, uint32_t hash)
+{
+    uint32_t lo = 0, hi = nrefs[dir];
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (refs[dir][mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nrefs[dir] && refs[dir][lo].off == off && refs[dir][lo].len == len &&
+           fnv(stream[dir] + off, len) == hash;
+}
+
+static void dump(void)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < nshown[pass]; i++) {
+            const shown_t *f = &shown[pass][i];
+            const pkt_t *k = &pkts[f->pkt];
+            fprintf(stderr, "  pass %d packet %u dir %d stream %u-%u: ds %d at %d len %d op %d\n", pass + 1,
+                    f->pkt + 1, k->dir, k->s, k->e, f->ds, f->start, f->length, f->opcode);
+        }
+    for (int dir = 0; dir < 2; dir++) {
+        fprintf(stderr, "  dir %d: %u bytes, gap at %u, reference frames up to %u:", dir, stream_len[dir],
+                stream_gap[dir], ref_end[dir]);
+        for (uint32_t r = 0; r < nrefs[dir] && r < 400; r++)
+            fprintf(stderr, " %u+%u", refs[dir][r].off, refs[dir][r].len);
+        fprintf(stderr, "\n");
+    }
+}
+
+static void violation(const char *what, const shown_t *f)
+{
+    if (getenv("WS_FUZZ_VERBOSE"))
+        dump();
+    fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u, data source %d, offset %d, length %d, opcode %d)\n",
+            what, f ? f->pkt + 1 : 0, f ? f->ds : -1, f ? f->start : -1, f ? f->length : -1, f ? f->opcode : -1);
+    abort();
+}
+
+/* Invariant 2 over one pass's frames. Frames in the packet's own bytes (data source 0)
+ * have a stream offset; frames in a reassembled source are found by their bytes among
+ * the reference frames that end in this packet. */
+void check_reference(int pass)
+{
+    int state[2] = { 0, 0 }; /* 0: no frame yet, 1: in sync, 2: started elsewhere */
+    for (uint32_t i = 0; i < nshown[pass]; i++) {
+        const shown_t *f = &shown[pass][i];
+        const pkt_t *k = &pkts[f->pkt];
+        int dir = k->dir, ok = 0, known = 1;
+        if (f->ds == 0) {
+            uint32_t off = k->s + (uint32_t)(f->start - HDR_LEN);
+            known = off + (uint32_t)f->length <= ref_end[dir];
+            ok = known && find_ref(dir, off, (uint32_t)f->length, f->hash);
+        } else {
+            known = k->e <= ref_end[dir];
+            for (uint32_t r = 0; known && r < nrefs[dir] && !ok; r++) {
+                const ref_t *x = &refs[dir][r];
+                if (x->off + x->len > k->s && x->off + x->len <= k->e && x->len == (uint32_t)f->length &&
+                    fnv(stream[dir] + x->off, x->len) == f->hash)
+                    ok = 1;
+            }
+        }
+        if (!known)
+            continue;
+        if (by_handshake && ref_head[0] && ref_head[1]) {
+            /* The boundaries came from the captured handshake: no guessing involved. */
+            n_frames_checked++;
+            if (!ok)
+                violation("frame off the reference chain of a conversation with its handshake", f);
+            continue;
+        }
+        /* Without the handshake, where the plugin starts, or starts again after a header
+         * it does not trust, is the heuristic's choice: counted, fatal when strict. */
+        if (state[dir] == 0 || (state[dir] == 2 && ok)) {
+            state[dir] = ok ? 1 : 2;
+            if (!ok) {
+                n_unsynced++;
+                if (strict)
+                    violation("first frame of the direction off the reference chain", f);
+            }
+            continue;
+        }
+        if (state[dir] == 1) {
+            n_frames_checked++;
+            if (!ok) {
+                n_resynced++;
+                state[dir] = 2;
+                if (strict)
+                    violation("frame off the reference chain after frames on it", f);
+            }
+        }
+    }
+}
+
+void check_passes(void)
+{
+    uint32_t a = 0, b = 0;
+    while (a < nshown[0]) {
+        uint32_t k = shown[0][a].pkt, a2 = a, b2;
+        while (a2 < nshown[0] && shown[0][a2].pkt == k)
+            a2++;
+        while (b < nshown[1] && shown[1][b].pkt < k)
+            b++;
+        b2 = b;
+        while (b2 < nshown[1] && shown[1][b2].pkt == k)
+            b2++;
+        if (b2 == b && !ws_in_pass2[k]) {
+            /* TCP or HTTP did not hand the packet's bytes to the plugin on the second
+             * pass (Wireshark 4.0's HTTP does that to a 101 split over segments, with the
+             * built-in dissector as well): not the plugin's to answer for. */
+            n_pass2_silent++;
+            a = a2;
+            continue;
+        }
+        if (a2 - a != b2 - b)
+            violation("the second pass shows another number of frames than the first", &shown[0][a]);
+        for (uint32_t j = 0; j < a2 - a; j++) {
+            const shown_t *x = &shown[0][a + j], *y = &shown[1][b + j];
+            if (x->ds != y->ds || x->start != y->start || x->length != y->length || x->opcode != y->opcode)
+                violation("the second pass shows another frame than the first", y);
+        }
+        a = a2;
+        b = b2;
+    }
+}
+
