@@ -33,14 +33,34 @@ typedef gboolean ws_pref_bool_t;
 #include <wsutil/plugins.h>
 #endif
 
-/* What the captured HTTP handshake negotiated: http_conv_t has the two strings up to
- * 4.4; 4.6 moved them behind a callback of http_upgrade_info_t (not used yet). */
+/* What the captured HTTP handshake negotiated (Sec-WebSocket-Protocol and
+ * Sec-WebSocket-Extensions of the server's 101), read where HTTP hands the connection
+ * over: `http` is the conversation's http_conv_t (or NULL), `data` what HTTP passed
+ * to the upgrade dissector. Up to 4.4 http_conv_t holds the two strings. 4.6 removed
+ * them: HTTP passes an http_upgrade_info_t (packet-http.h) as data (also kept as
+ * http_conv_t.upgrade_info), whose get_header_value(pinfo, name, other_direction)
+ * looks a header of the handshake up; other_direction = !from_server asks for the
+ * server's answer whichever side sent the packet at hand. The value is copied to file
+ * scope (the callback's string belongs to HTTP). */
 #if WS_VERSION_AT_LEAST(4, 6)
-#define WS_HTTP_WS_PROTOCOL(http) ((const char *)NULL)
-#define WS_HTTP_WS_EXTENSIONS(http) ((const char *)NULL)
+#include <epan/dissectors/packet-http.h>
+static inline const char *ws_http_ws_header(packet_info *pinfo, http_conv_t *http, void *data, const char *name)
+{
+    http_upgrade_info_t *up = data ? (http_upgrade_info_t *)data : http ? http->upgrade_info : NULL;
+    const char *v;
+
+    if (!up || !up->get_header_value)
+        return NULL;
+    v = up->get_header_value(pinfo, name, !up->from_server);
+    return v ? wmem_strdup(wmem_file_scope(), v) : NULL;
+}
+#define WS_HTTP_WS_PROTOCOL(pinfo, http, data) ws_http_ws_header((pinfo), (http), (data), "sec-websocket-protocol")
+#define WS_HTTP_WS_EXTENSIONS(pinfo, http, data) ws_http_ws_header((pinfo), (http), (data), "sec-websocket-extensions")
 #else
-#define WS_HTTP_WS_PROTOCOL(http) ((const char *)(http)->websocket_protocol)
-#define WS_HTTP_WS_EXTENSIONS(http) ((const char *)(http)->websocket_extensions)
+#define WS_HTTP_WS_PROTOCOL(pinfo, http, data) \
+    ((void)(pinfo), (void)(data), (http) ? (const char *)(http)->websocket_protocol : (const char *)NULL)
+#define WS_HTTP_WS_EXTENSIONS(pinfo, http, data) \
+    ((void)(pinfo), (void)(data), (http) ? (const char *)(http)->websocket_extensions : (const char *)NULL)
 #endif
 
 /* What the TLS dissector hands its heuristic subdissectors: a pointer to the

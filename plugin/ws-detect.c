@@ -444,7 +444,7 @@ void ws_update_port_guards(void)
  * "Upgrade: websocket" (RFC 6455 4). The handshake tells which side is the
  * server and what was negotiated.
  */
-int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     conversation_t *conv = find_or_create_conversation(pinfo);
     ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
@@ -458,10 +458,12 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         st->evidence = "HTTP Upgrade handshake";
         st->found_by = WS_FOUND_HANDSHAKE;
         st->upgraded = TRUE;
+        /* What the handshake negotiated, as HTTP passes it on (compat.h: in http_conv_t up
+         * to 4.4, through the http_upgrade_info_t HTTP hands us as data on 4.6). */
+        st->subprotocol = WS_HTTP_WS_PROTOCOL(pinfo, http, data);
+        st->extensions = WS_HTTP_WS_EXTENSIONS(pinfo, http, data);
+        st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
         if (http) {
-            st->subprotocol = WS_HTTP_WS_PROTOCOL(http);
-            st->extensions = WS_HTTP_WS_EXTENSIONS(http);
-            st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
             if (http->startframe)
                 st->claim_frame = http->startframe;
             if (http->server_port && (st->port0 != http->server_port ||

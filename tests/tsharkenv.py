@@ -149,6 +149,24 @@ class Tshark:
                         row[i] = occurrence_sep.join(_BOOL_TEXT.get(v, v) for v in row[i].split(occurrence_sep))
         return rows
 
+    def has_pref(self, name):
+        """Whether this tshark knows preference NAME (from -G defaultprefs, read once)."""
+        if not hasattr(self, "_prefs"):
+            out = self.run(["-G", "defaultprefs"]).stdout.decode("utf-8", "replace")
+            self._prefs = {l.lstrip("#").split(":", 1)[0] for l in out.splitlines() if ":" in l}
+        return name in self._prefs
+
+    def builtin_whole_args(self):
+        """Options that make Wireshark's built-in WebSocket dissector decode whole payloads.
+        It unmasks only the first 256 KiB of a masked payload (from 4.4 on the preference
+        websocket.max_unmasked_len sets that); on 4.6 the text dissector then stops on
+        the cut-short payload with an exception, before TCP adds its list of reassembled
+        segments (tcp.segment) to the tree, so a reference built from that list would
+        lose where the frame began."""
+        if self.has_pref("websocket.max_unmasked_len"):
+            return ["-o", "websocket.max_unmasked_len:4294967295"]
+        return []
+
     def verbose(self, name, extra=()):
         return self.run(list(extra) + ["-r", self.capture(name), "-V"]).stdout.decode("utf-8", "surrogateescape")
 

@@ -60,7 +60,7 @@ def digest(got):
 def builtin_frame_starts(tshark, whole, port):
     """(opcode, first packet) of every WebSocket frame of a whole recording, per direction
     in wire order, from Wireshark's built-in dissector (the plugin is disabled)."""
-    out = tshark.run(["-r", tshark.derived_abs(whole), "--disable-protocol", "ws", "-o",
+    out = tshark.run(tshark.builtin_whole_args() + ["-r", tshark.derived_abs(whole), "--disable-protocol", "ws", "-o",
                       "tcp.desegment_tcp_streams:TRUE", "-Y", "websocket", "-T", "fields", "-E", "occurrence=a",
                       "-E", "aggregator=,", "-e", "frame.number", "-e", "tcp.srcport", "-e", "websocket.opcode",
                       "-e", "tcp.segment"]).stdout.decode()

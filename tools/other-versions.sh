@@ -9,6 +9,8 @@
 #               default: trixie sid
 #   --create    debootstrap (minbase) a chroot that does not exist yet, from the
 #               Debian mirror the host's apt uses (or $WS_MIRROR)
+#   --prepare   only make the chroots ready (--create, the packages): no build, no test
+#               (tools/test.sh runs this in the background while the host's tests run)
 #   --no-apt    do not apt-get anything inside the chroots
 #   --head      check git HEAD (git archive) instead of the working tree
 #   --werror    build with -DWS_WERROR=ON
@@ -27,11 +29,12 @@ DEBS=(libwireshark-dev wireshark-dev tshark cmake make gcc libc6-dev pkg-config 
       python3 python3-pytest util-linux)
 APT_OPTS=(-o Acquire::Check-Valid-Until=false -o Acquire::Check-Date=false)
 
-create=0 apt=1 head=0 werror=0 pytest_args=$WS_PYTEST_DEFAULT
+create=0 apt=1 head=0 werror=0 prepare=0 pytest_args=$WS_PYTEST_DEFAULT
 chroots=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --create) create=1 ;;
+        --prepare) prepare=1 ;;
         --no-apt) apt=0 ;;
         --head) head=1 ;;
         --werror) werror=1 ;;
@@ -65,43 +68,67 @@ host_mirror() {
 declare -A RESULT
 overall=0
 
+# Makes chroot C ready: debootstrap it (--create) when it has no apt-get, mount /proc,
+# install what is missing of DEBS. Logs in $2. Returns 1 with the reason in PREP_ERR.
+PREP_ERR=""
+prepare_chroot() {
+    local C=$1 log=$2 name t0=$SECONDS
+    name=$(basename "$C")
+    in_c() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root "$@"; }
+    mkdir -p "$log"
+    if [ ! -x "$C/usr/bin/apt-get" ]; then
+        if [ "$create" -ne 1 ]; then
+            PREP_ERR="no chroot at $C (--create makes one)"; return 1
+        fi
+        local mirror; mirror=$(host_mirror)
+        command -v debootstrap >/dev/null || { PREP_ERR="debootstrap is not installed"; return 1; }
+        echo "[$name] debootstrap --variant=minbase $name $C $mirror"
+        # Into C.partial, renamed when complete: an interrupted run leaves no half chroot.
+        rm -rf "$C.partial"; mkdir -p "$(dirname "$C")"
+        debootstrap --variant=minbase "$name" "$C.partial" "$mirror" > "$log/debootstrap.log" 2>&1 ||
+            { PREP_ERR="debootstrap failed (see $log/debootstrap.log)"; return 1; }
+        mv "$C.partial" "$C"
+        echo "[$name] debootstrap: $((SECONDS - t0)) s"
+    fi
+    mountpoint -q "$C/proc" || { mount -t proc proc "$C/proc" && MOUNTED+=("$C/proc"); }
+    cp -L /etc/resolv.conf "$C/etc/resolv.conf" 2>/dev/null
+    if [ "$apt" -eq 1 ]; then
+        local missing=() p t1=$SECONDS
+        for p in "${DEBS[@]}"; do
+            in_c dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        if [ ${#missing[@]} -gt 0 ]; then
+            echo "[$name] apt-get install ${missing[*]}"
+            # dpkg --configure -a: finishes what an interrupted earlier run left unpacked.
+            { in_c dpkg --configure -a &&
+              in_c env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update &&
+              in_c env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${missing[@]}"; } \
+                > "$log/apt.log" 2>&1 || { PREP_ERR="apt-get failed (see $log/apt.log)"; return 1; }
+            echo "[$name] apt-get: $((SECONDS - t1)) s"
+        fi
+    fi
+    return 0
+}
+
 check_chroot() {
     local arg=$1 C name log
     case "$arg" in /*) C=$arg ;; *) C=$BASE/$arg ;; esac
     name=$(basename "$C")
     log=$ROOT/build-other-versions/$name
-    rm -rf "$log"; mkdir -p "$log"
     local fails=() warns=()
     say() { echo "[$name] $*"; }
     fail() { say "FAIL: $*"; fails+=("$*"); }
     in_c() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root "$@"; }
 
-    if [ ! -x "$C/usr/bin/apt-get" ]; then
-        if [ "$create" -eq 1 ]; then
-            local suite=$name mirror; mirror=$(host_mirror)
-            say "debootstrap --variant=minbase $suite $C $mirror"
-            mkdir -p "$(dirname "$C")"
-            debootstrap --variant=minbase "$suite" "$C" "$mirror" > "$log/debootstrap.log" 2>&1 ||
-                { fail "debootstrap failed (see $log/debootstrap.log)"; RESULT[$name]="FAIL: ${fails[*]}"; return 1; }
-        else
-            fail "no chroot at $C (--create makes one)"; RESULT[$name]="FAIL: ${fails[*]}"; return 1
+    if [ "$prepare" -eq 1 ]; then
+        # Its own log folder: the checks of a later run start by emptying theirs.
+        if prepare_chroot "$C" "$ROOT/build-other-versions/prepare-$name"; then
+            RESULT[$name]="ready: $(in_c tshark --version 2>/dev/null | head -n1)"; return 0
         fi
+        fail "$PREP_ERR"; RESULT[$name]="FAIL: ${fails[*]}"; return 1
     fi
-    mountpoint -q "$C/proc" || { mount -t proc proc "$C/proc" && MOUNTED+=("$C/proc"); }
-    cp -L /etc/resolv.conf "$C/etc/resolv.conf" 2>/dev/null
-
-    if [ "$apt" -eq 1 ]; then
-        local missing=() p
-        for p in "${DEBS[@]}"; do
-            in_c dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-        done
-        if [ ${#missing[@]} -gt 0 ]; then
-            say "apt-get install ${missing[*]}"
-            { in_c env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update &&
-              in_c env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${missing[@]}"; } \
-                > "$log/apt.log" 2>&1 || { fail "apt-get failed (see $log/apt.log)"; RESULT[$name]="FAIL: ${fails[*]}"; return 1; }
-        fi
-    fi
+    rm -rf "$log"; mkdir -p "$log"
+    prepare_chroot "$C" "$log" || { fail "$PREP_ERR"; RESULT[$name]="FAIL: ${fails[*]}"; return 1; }
     local version
     version=$(in_c tshark --version 2>/dev/null | head -n1)
     [ -n "$version" ] || { fail "no tshark in the chroot"; RESULT[$name]="FAIL: ${fails[*]}"; return 1; }
@@ -123,10 +150,10 @@ check_chroot() {
     chmod -R a+rX "$src"
 
     # Build (and the core's unit tests, which need no Wireshark).
-    local werr=OFF; [ "$werror" -eq 1 ] && werr=ON
+    local werr=OFF t_build=$SECONDS; [ "$werror" -eq 1 ] && werr=ON
     if in_c sh -c "cd /ws-src && cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWS_WERROR=$werr &&
                    cmake --build build -j$(nproc)" > "$log/build.log" 2>&1; then
-        say "build: ok"
+        say "build: ok ($((SECONDS - t_build)) s)"
     else
         fail "build failed (see $log/build.log)"
     fi
@@ -317,11 +344,12 @@ EOF
     # 5. The project's own end-to-end tests, with the chroot's tshark (tests/tsharkenv.py
     #    runs the tshark on PATH, so pytest runs inside the chroot).
     if [ "$pytest_args" != "none" ]; then
+        local t_py=$SECONDS
         in_c sh -c "cd /ws-src && WS_PLUGIN=/ws-src/build/plugin/ws.so python3 -m pytest -q -rfEsx -p no:cacheprovider $pytest_args" \
             > "$log/pytest.log" 2>&1; rc=$?
         local summary; summary=$(grep -E '^=+ .*(passed|failed|error|skipped).* =+$|^[0-9]+ (passed|failed)' "$log/pytest.log" | tail -n1)
         if [ "$rc" -eq 0 ]; then
-            say "pytest ($pytest_args): $summary"
+            say "pytest ($pytest_args): $summary ($((SECONDS - t_py)) s)"
         else
             fail "pytest exit $rc: $summary"
             grep -E '^(FAILED|ERROR) ' "$log/pytest.log" | sed 's/^/    /'

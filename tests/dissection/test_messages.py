@@ -32,16 +32,8 @@ def _by_frame(tshark, fields, extra=()):
     return {int(r[0]): r[1:] for r in tshark.fields(EDGE, ["frame.number"] + fields, extra=["-Y", "ws"] + list(extra))}
 
 
-def _needs_handshake_strings(tshark):
-    # Wireshark 4.6 moved Sec-WebSocket-Protocol/-Extensions out of http_conv_t; the plugin
-    # does not read them there yet (plugin/compat.h).
-    if tshark.abi >= (4, 6):
-        pytest.skip("handshake strings are not read on Wireshark 4.6 yet")
-
-
 def test_subprotocol_from_handshake_goes_to_its_dissector(tshark):
     """Sec-WebSocket-Protocol: sip -> the SIP dissector registered in the built-in's ws.protocol table."""
-    _needs_handshake_strings(tshark)
     rows = _by_frame(tshark, ["frame.protocols", "sip.Method", "ws.subprotocol", "ws.extensions"])
     first = rows[min(rows)]
     assert first[0].endswith(":ws:sip") and first[1] == "OPTIONS"
@@ -94,7 +86,6 @@ def test_text_as_json(tshark):
 
 
 def test_x_webkit_deflate_frame(tshark):
-    _needs_handshake_strings(tshark)
     truth = load_truth("edge-deflate-frame.truth.json")
     got = digest(recover_messages(tshark, "edge-deflate-frame.pcap", truth["port"]))
     assert got == expected(truth)
