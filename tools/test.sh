@@ -56,26 +56,8 @@ cmake --build build-asan -j"$(nproc)"
 ctest --test-dir build-asan --output-on-failure
 
 # ---- libFuzzer (host only)
-stage "libFuzzer: 12 s per harness, from the committed corpus"
-if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DWS_FUZZ=ON -DWS_SANITIZE=ON >/dev/null 2>&1 &&
-   cmake --build build-fuzz -j"$(nproc)" >/dev/null 2>&1; then
-    for h in frame mask utf8 heur inflate http socketio mqtt; do
-        work=$(mktemp -d)
-        cp tests/fuzz/corpus/$h/* "$work"/
-        rc=0
-        build-fuzz/tests/fuzz_$h "$work" -max_total_time=12 -max_len=8192 -artifact_prefix=build-fuzz/ \
-            > build-fuzz/fuzz_$h.log 2>&1 || rc=$?
-        echo "fuzz_$h: $(grep -E 'DONE' build-fuzz/fuzz_$h.log | tail -1)"
-        if [ "$rc" -ne 0 ]; then
-            tail -40 build-fuzz/fuzz_$h.log
-            echo "fuzz_$h found a problem (input saved as build-fuzz/crash-*)"
-            exit 1
-        fi
-        rm -rf "$work"
-    done
-else
-    echo "clang with libFuzzer not available: fuzzing skipped"
-fi
+stage "libFuzzer: a short run of every harness, fuzz_dissect (the glue in libwireshark) included"
+tests/fuzz/ci.sh
 
 # ---- tshark with the sanitizer plugin (host only)
 stage "tshark with the sanitizer build over every capture and mutated copies"
@@ -84,6 +66,10 @@ stage "tshark with the sanitizer build over every capture and mutated copies"
 # ---- end-to-end tests (host's Wireshark)
 stage "end-to-end tests (pytest + tshark $(tshark --version 2>/dev/null | head -n1 | awk '{print $3}'))"
 WS_PLUGIN="$PWD/build/plugin/ws.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/difftest tests/dissection
+
+# ---- the Debian package: built, installed in a clean Debian chroot, refused beside 4.4
+stage "the Debian package (tools/package-test.sh)"
+if [ "$(id -u)" -eq 0 ]; then tools/package-test.sh; else echo "skipped: tools/package-test.sh needs root"; fi
 
 # ---- other releases: build with -Werror, ctest, names, the whole end-to-end suite
 if [ ${#chroots[@]} -gt 0 ]; then
