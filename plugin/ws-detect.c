@@ -132,8 +132,15 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
         st->req_len = WSC_HTTP_MAX_HEADER + 1; /* no more gathering */
         return;
     }
-    if (!st->req)
+    if (!st->req) {
+        /* A first piece that holds the whole request line is HTTP's: its heuristic takes
+         * it (after ours, which leaves it) and follows the Upgrade itself. */
+        if (tvb_find_guint8(tvb, 0, (gint)caplen, '\n') >= 0) {
+            st->req_len = WSC_HTTP_MAX_HEADER + 1;
+            return;
+        }
         st->req_first = pinfo->num;
+    }
     st->req = (guint8 *)wmem_realloc(wmem_file_scope(), st->req, st->req_len + caplen);
     tvb_memcpy(tvb, st->req + st->req_len, 0, caplen);
     st->req_len += caplen;
