@@ -88,6 +88,14 @@ static inline const char *ws_http_ws_header(packet_info *pinfo, http_conv_t *htt
 #define ws_tvb_get_u8 tvb_get_guint8
 #endif
 
+/* tvb_find_guint8 is deprecated for tvb_find_uint8 in 4.4 and 4.6 (headers checked; 4.2
+ * not checked, so it keeps the old name). */
+#if WS_VERSION_AT_LEAST(4, 4)
+#define ws_tvb_find_u8 tvb_find_uint8
+#else
+#define ws_tvb_find_u8 tvb_find_guint8
+#endif
+
 /* register_follow_stream() takes two more callbacks in 4.4 and 4.6 (headers checked;
  * 4.2 not checked): the number of streams (for the GUI's stream spin box) and the
  * sub-stream lookup (NULL: none). */

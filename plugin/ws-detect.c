@@ -135,7 +135,7 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
     if (!st->req) {
         /* A first piece that holds the whole request line is HTTP's: its heuristic takes
          * it (after ours, which leaves it) and follows the Upgrade itself. */
-        if (tvb_find_guint8(tvb, 0, (gint)caplen, '\n') >= 0) {
+        if (ws_tvb_find_u8(tvb, 0, (gint)caplen, '\n') >= 0) {
             st->req_len = WSC_HTTP_MAX_HEADER + 1;
             return;
         }

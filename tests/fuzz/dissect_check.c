@@ -167,6 +167,8 @@ static void dump(void)
     }
 }
 
+static unsigned long n_passes_differ;
+
 static void violation(const char *what, const shown_t *f)
 {
     if (getenv("WS_FUZZ_VERBOSE"))
@@ -251,8 +253,17 @@ void check_passes(void)
             a = a2;
             continue;
         }
-        if (a2 - a != b2 - b)
+        if (a2 - a != b2 - b) {
+            /* An open finding (tests/fuzz/findings/passes-differ-1, docs/robustness.md):
+             * tests/fuzz/ci.sh counts these until it is fixed; campaigns abort on them. */
+            if (getenv("WS_FUZZ_PASSES_COUNT")) {
+                n_passes_differ++;
+                a = a2;
+                b = b2;
+                continue;
+            }
             violation("the second pass shows another number of frames than the first", &shown[0][a]);
+        }
         for (uint32_t j = 0; j < a2 - a; j++) {
             const shown_t *x = &shown[0][a + j], *y = &shown[1][b + j];
             if (x->ds != y->ds || x->start != y->start || x->length != y->length || x->opcode != y->opcode)
