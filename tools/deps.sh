@@ -46,6 +46,7 @@ ws_clang_rt_deb() {
 }
 
 WS_BUILD_DEBS=(cmake make gcc pkg-config libc6-dev libglib2.0-dev zlib1g-dev libwireshark-dev wireshark-dev tshark)
-WS_TEST_DEBS=(python3 python3-pytest util-linux clang)
+# python3-pytest-xdist: the end-to-end suite runs on every core (tshark runs are single-threaded).
+WS_TEST_DEBS=(python3 python3-pytest python3-pytest-xdist util-linux clang)
 # What tools/other-versions.sh needs on the host to make a Debian chroot.
 WS_CHROOT_DEBS=(debootstrap)

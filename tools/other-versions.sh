@@ -26,7 +26,7 @@ ROOT=$PWD
 BASE=${WS_CHROOT_BASE:-/srv/chroot}
 WS_PYTEST_DEFAULT="tests/dissection/test_seed.py tests/dissection/test_edge.py tests/dissection/test_hostile.py tests/dissection/test_messages.py tests/dissection/test_ports.py tests/dissection/test_tls.py"
 DEBS=(libwireshark-dev wireshark-dev tshark cmake make gcc libc6-dev pkg-config zlib1g-dev libglib2.0-dev
-      python3 python3-pytest util-linux)
+      python3 python3-pytest python3-pytest-xdist util-linux)
 APT_OPTS=(-o Acquire::Check-Valid-Until=false -o Acquire::Check-Date=false)
 
 create=0 apt=1 head=0 werror=0 prepare=0 pytest_args=$WS_PYTEST_DEFAULT
@@ -345,7 +345,7 @@ EOF
     #    runs the tshark on PATH, so pytest runs inside the chroot).
     if [ "$pytest_args" != "none" ]; then
         local t_py=$SECONDS
-        in_c sh -c "cd /ws-src && WS_PLUGIN=/ws-src/build/plugin/ws.so python3 -m pytest -q -rfEsx -p no:cacheprovider $pytest_args" \
+        in_c sh -c "cd /ws-src && WS_PLUGIN=/ws-src/build/plugin/ws.so python3 -m pytest -q -rfEsx -p no:cacheprovider -n $(nproc) --dist loadfile $pytest_args" \
             > "$log/pytest.log" 2>&1; rc=$?
         local summary; summary=$(grep -E '^=+ .*(passed|failed|error|skipped).* =+$|^[0-9]+ (passed|failed)' "$log/pytest.log" | tail -n1)
         if [ "$rc" -eq 0 ]; then

@@ -65,7 +65,7 @@ stage "tshark with the sanitizer build over every capture and mutated copies"
 
 # ---- end-to-end tests (host's Wireshark)
 stage "end-to-end tests (pytest + tshark $(tshark --version 2>/dev/null | head -n1 | awk '{print $3}'))"
-WS_PLUGIN="$PWD/build/plugin/ws.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/difftest tests/dissection
+WS_PLUGIN="$PWD/build/plugin/ws.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider -n "$(nproc)" --dist loadfile tests/difftest tests/dissection
 
 # ---- the Debian package: built, installed in a clean Debian chroot, refused beside 4.4
 stage "the Debian package (tools/package-test.sh)"
