@@ -473,6 +473,8 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (http) {
             if (http->startframe)
                 st->claim_frame = http->startframe;
+            if (http->startoffset > 0)
+                st->http_head_end = (guint32)http->startoffset;
             if (http->server_port && (st->port0 != http->server_port ||
                                       !addresses_equal(&st->addr0, &http->server_addr))) {
                 /* Direction 0 is the server's. Where the byte streams stand (the port

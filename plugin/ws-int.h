@@ -151,6 +151,7 @@ typedef struct {
     guint32 claim_frame;
     guint32 evidence_frame;  /* the first packet decoded on the first pass: it shows the evidence */
     gboolean upgraded;       /* taken over from a captured HTTP Upgrade */
+    guint32 http_head_end;   /* where HTTP's tvb at the Upgrade ended the 101's head (its startoffset) */
     const char *evidence;
     const char *subprotocol; /* Sec-WebSocket-Protocol of the captured handshake */
     const char *extensions;  /* Sec-WebSocket-Extensions of the captured handshake */
@@ -191,6 +192,7 @@ typedef struct {
     guint8 unsynced;     /* WS_UNSYNCED_*: why the segment is not decoded as frames */
     guint32 old_len;     /* bytes at its start that an earlier segment already had (not decoded again) */
     guint32 lead_len;    /* bytes at its start that end a frame whose start is unknown (not decoded) */
+    guint32 head_len;    /* bytes at its start that are HTTP's 101 head, handed again after the Upgrade */
     guint32 gap;         /* bytes of this direction missing just before this segment */
     ws_run_t *run;       /* plausible segments: the run they belong to */
     gboolean owner_whole;/* the port's dissector gets it without reassembly (see dissect_ws_guard) */

@@ -22,6 +22,7 @@
 
 #include "ws-int.h"
 #include "core/wsc_mask.h"
+#include "core/wsc_http.h"
 
 /* What zlib and GLib allocated for the capture file (inflaters, decoders, buffers a
  * direction reuses): freed when the file is closed. */
@@ -417,6 +418,22 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         gap = WS_GAP_UNKNOWN;
     }
 
+    if (where == WS_SEQ_NEXT && first && st->upgraded) {
+        /* HTTP's 101 head was reassembled by TCP, and the frames after it that we asked
+         * TCP for come back in one reassembled run with the head in front (Wireshark 4.0
+         * keeps the run HTTP started). No WebSocket stream starts with "H" (0x48 would
+         * be a close frame without FIN, RFC 6455 5.5): the head ends where HTTP said
+         * when it handed us the connection, or else at its empty line. */
+        guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+        long end = n >= 7 ? wsc_http_header_end(tvb_get_ptr(tvb, 0, (gint)n), n) : 0;
+        if (st->http_head_end && st->http_head_end < tvb_captured_length(tvb))
+            end = (long)st->http_head_end;
+        if (end > 0 && tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) == 0) {
+            pkt = ws_pkt_get(pinfo, tvb, TRUE);
+            pkt->head_len = (guint32)end;
+            tvb = tvb_new_subset_remaining(tvb, (gint)end);
+        }
+    }
     if (where == WS_SEQ_OLD) {
         pkt = ws_pkt_get(pinfo, tvb, TRUE);
         pkt->unsynced = WS_UNSYNCED_OLD;
@@ -547,6 +564,12 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
         ws_show_unsynced(old, pinfo, tree, "Bytes already seen in an earlier segment (retransmission), not decoded again");
         col_clear(pinfo->cinfo, COL_INFO);
         offset = MIN(pkt->old_len, len);
+    }
+    if (pkt && pkt->head_len) {
+        tvbuff_t *head = tvb_new_subset_length(tvb, 0, (gint)MIN(pkt->head_len, len));
+        ws_show_unsynced(head, pinfo, tree, "The HTTP 101 answer's head (HTTP decoded it in an earlier segment), not WebSocket");
+        col_clear(pinfo->cinfo, COL_INFO);
+        offset = MIN(pkt->head_len, len);
     }
     if (pkt && pkt->lead_len && offset < len) {
         tvbuff_t *lead = tvb_new_subset_length(tvb, (gint)offset, (gint)MIN(pkt->lead_len, len - offset));

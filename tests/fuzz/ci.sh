@@ -16,9 +16,6 @@ for h in frame mask utf8 heur inflate http socketio mqtt dissect; do
     secs=10 extra=()
     if [ "$h" = dissect ]; then
         secs=40 extra=(-detect_leaks=0)
-        # Open finding (docs/robustness.md): the two passes can show another number of
-        # frames for a packet; counted, not fatal, here until it is fixed.
-        export WS_FUZZ_PASSES_COUNT=1
     fi
     work=$(mktemp -d)
     cp tests/fuzz/corpus/$h/* "$work"/
