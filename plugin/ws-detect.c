@@ -144,6 +144,12 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
     st->req = (guint8 *)wmem_realloc(wmem_file_scope(), st->req, st->req_len + caplen);
     tvb_memcpy(tvb, st->req + st->req_len, 0, caplen);
     st->req_len += caplen;
+    if (memcmp(st->req, "GET ", MIN(st->req_len, 4)) != 0) {
+        /* A short first piece that only looked like the start of "GET ". */
+        st->req_len = WSC_HTTP_MAX_HEADER + 1;
+        st->d[dir].http_get = FALSE;
+        return;
+    }
     if (wsc_http_upgrade_request(st->req, st->req_len, &hl) && hl == st->req_len) {
         st->req_whole = TRUE;
         st->req_dir = (guint8)dir;

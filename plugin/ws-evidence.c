@@ -293,8 +293,10 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     if (first)
         /* An Upgrade request that HTTP did not recognise (it came in pieces, or on a
-         * port HTTP does not watch): the 101 answer may still be taken (ws-detect.c). */
-        d->http_get = caplen >= 4 && tvb_memeql(tvb, 0, (const guint8 *)"GET ", 4) == 0;
+         * port HTTP does not watch): the 101 answer may still be taken (ws-detect.c). A
+         * first piece of 1-3 bytes ("GET" alone, as some writers send it) counts while what
+         * follows still reads "GET " (ws_gather_request). */
+        d->http_get = tvb_memeql(tvb, 0, (const guint8 *)"GET ", MIN(caplen, 4)) == 0;
     else if (where != WS_SEQ_NEXT)
         d->http_get = FALSE;
     if (d->http_get)
