@@ -441,7 +441,14 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         d->text_nul = 0;
         d->open_segments = 0;
         if (h.payload_len == 0) {
-            /* An empty frame: whole now, and worth nothing. */
+            /* An empty frame: whole now, and worth nothing. Say what it was:
+             * the glue labels the header bytes with it. */
+            out->skip_payload = 0;
+            out->skip_payload_pos = 0;
+            out->skip_payload_len = 0;
+            memcpy(out->skip_key, h.mask_key, 4);
+            out->skip_masked = h.masked;
+            out->skip_opcode = h.opcode;
             d->hdr_have = 0;
             return used;
         }

@@ -230,6 +230,33 @@ static void test_split_header_and_payload(void)
     g_assert_cmpuint(seg.skip_header, ==, sizeof(hdr) - 1);
 }
 
+/* An empty frame whose header ends in this segment: what it was is reported (the glue
+ * labels the header bytes with it), not the opcode of an earlier frame. */
+static void test_split_empty_frame_reports_opcode(void)
+{
+    static const char text[] = "abc";
+    /* A masked text frame, then the first 3 bytes of an empty masked ping. */
+    uint8_t first[6 + 3 + 3] = { 0x81, 0x83, 1, 2, 3, 4, 0, 0, 0, 0x89, 0x80, 9 };
+    static const uint8_t rest[] = { 8, 7, 6 };
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        first[6 + i] = (uint8_t)(text[i] ^ first[2 + i]);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, first, sizeof(first), 1, 6, &seg), !=, WSC_SEG_REJECT);
+    seg.skip_opcode = 0x0;
+    seg.skip_masked = 0;
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, rest, sizeof(rest), 1, 6, &seg), !=, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_header, ==, sizeof(rest));
+    g_assert_cmpuint(seg.skip_payload, ==, 0);
+    g_assert_cmpuint(seg.skip_payload_len, ==, 0);
+    g_assert_cmpuint(seg.skip_opcode, ==, 0x9);
+    g_assert_cmpuint(seg.skip_masked, ==, 1);
+    g_assert_cmpmem(seg.skip_key, 4, ((const uint8_t[]){ 9, 8, 7, 6 }), 4);
+}
+
 static void test_other_protocols(void)
 {
     static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -555,6 +582,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/close", test_close);
     g_test_add_func("/core/heur/partial", test_partial_frames);
     g_test_add_func("/core/heur/split_header_and_payload", test_split_header_and_payload);
+    g_test_add_func("/core/heur/split_empty_frame", test_split_empty_frame_reports_opcode);
     g_test_add_func("/core/heur/other_protocols", test_other_protocols);
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
