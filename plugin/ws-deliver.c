@@ -344,7 +344,8 @@ gboolean ws_show_message(tvbuff_t *tvb, tvbuff_t *ptvb, packet_info *pinfo, prot
         expert_add_info(pinfo, ws_item, &ei_ws_unexpected_continuation);
     else if (rec->seq_error == 2)
         expert_add_info(pinfo, ws_item, &ei_ws_interrupted_message);
-    if (!m)
+    if (!m || wsc_opcode_is_control(m->opcode))
+        /* (A control frame's record keeps its payload for ws_dissect_continued only.) */
         return FALSE;
     if (rec->completes && m->nframes == 1 && !m->compressed && m->status == WS_MSG_OK && !m->data) {
         /* One plain frame (it interrupted a fragmented message): a message by itself. */

@@ -4,7 +4,8 @@
  * core's parse and rule checks), its payload unmasked into a data source, its text
  * checked as UTF-8, a close frame's code and reason, and the bytes at the start of a
  * segment that continue a frame begun earlier (ws_dissect_continued). dissect_ws_frame
- * is tcp_dissect_pdus's PDU callback (ws-stream.c). A whole data frame goes to
+ * is tcp_dissect_pdus's PDU callback (ws-stream.c), or is called once per frame of bytes
+ * TCP will not reassemble (ws_dissect_frames_as_they_are). A whole data frame goes to
  * ws-message.c on the first pass (ws_track_frame) and to ws-deliver.c to be shown
  * (ws_show_message, ws_show_lone); a header that cannot be a frame boundary sends its
  * direction back to ws-evidence.c (ws_start_hunting); a frame larger than a segment is
@@ -14,6 +15,8 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/tap.h>
+#include <epan/exceptions.h>
+#include <epan/show_exception.h>
 #include <inttypes.h>
 
 #include "ws-int.h"
@@ -183,13 +186,21 @@ static void ws_frame_evidence(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ws_
 }
 
 /* A header the core could not parse: its 64-bit length has the top bit set, or it is cut short. */
-static void ws_frame_unparsed(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *ws_tree, int rc)
+static void ws_frame_unparsed(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *ws_tree, int rc,
+                              const ws_ctx_t *ctx)
 {
     proto_item *li;
 
     proto_tree_add_item(ws_tree, hf_ws_fin, tvb, 0, 1, ENC_NA);
     proto_tree_add_item(ws_tree, hf_ws_opcode, tvb, 0, 1, ENC_NA);
-    if (rc == WSC_PARSE_ERR_LEN64_MSB) {
+    if (rc == WSC_PARSE_NEED_MORE && ctx && !ctx->reassembled &&
+        tvb_captured_length(tvb) == tvb_reported_length(tvb)) {
+        /* The segment ends inside the header, and TCP does not reassemble for us here:
+         * the header goes on in the direction's next segment. */
+        expert_add_info_format(pinfo, ti, &ei_ws_too_large,
+                               "Frame header continues in the next segment, which was not reassembled");
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Frame header (continues in the next segment)");
+    } else if (rc == WSC_PARSE_ERR_LEN64_MSB) {
         li = proto_tree_add_item(ws_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
         expert_add_info(pinfo, li, &ei_ws_len64_msb);
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Invalid frame (64-bit length with top bit set)");
@@ -306,6 +317,9 @@ static void ws_frame_unfinished(tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         expert_add_info_format(pinfo, ti, &ei_ws_too_large,
                                "Frame of %" PRIu64 " bytes continues in later segments, which were not "
                                "reassembled: its payload is shown segment by segment", total);
+    if ((hdr->rsv & 0x4u) && !wsc_opcode_is_control(hdr->opcode))
+        /* Its pieces are not inflated either. */
+        expert_add_info(pinfo, ti, &ei_ws_compressed);
     if (ctx && ctx->conv && ctx->track && !PINFO_FD_VISITED(pinfo)) {
         /* It is no part of a message. */
         ws_dir_t *d = &ctx->conv->d[ctx->dir];
@@ -419,7 +433,7 @@ int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (ctx && ctx->show_evidence)
         ws_frame_evidence(tvb, pinfo, ws_tree, ctx);
     if (rc <= 0) {
-        ws_frame_unparsed(tvb, pinfo, ti, ws_tree, rc);
+        ws_frame_unparsed(tvb, pinfo, ti, ws_tree, rc, ctx);
         return captured;
     }
     ws_frame_label(pinfo, tree, ti, &hdr);
@@ -463,6 +477,19 @@ int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     return captured;
 }
 
+/* The payload of a control frame gathered from several segments (m: its record's copy),
+ * with its close code and reason for a close frame. */
+static void ws_show_gathered_control(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ws_tree, const ws_msg_t *m)
+{
+    tvbuff_t *ftvb = tvb_new_child_real_data(tvb, m->data, m->len, m->len);
+    proto_item *pi;
+
+    add_new_data_source(pinfo, ftvb, "Control frame payload (from several segments)");
+    pi = proto_tree_add_item(ws_tree, hf_ws_continued_payload, ftvb, 0, (gint)m->len, ENC_NA);
+    if (m->opcode == WSC_OP_CLOSE)
+        ws_dissect_close(ftvb, pinfo, ws_tree, pi, m->len);
+}
+
 /*
  * Bytes at the start of a segment that finish a frame begun in an earlier segment.
  * When they complete a frame gathered across segments, its message shows here.
@@ -492,11 +519,16 @@ guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     proto_item_set_generated(it);
     it = proto_tree_add_uint(ws_tree, hf_ws_continued_frame, tvb, 0, 0, pkt->cont.start_frame);
     proto_item_set_generated(it);
+    it = proto_tree_add_uint(ws_tree, hf_ws_continued_opcode, tvb, 0, 0, pkt->cont.opcode);
+    proto_item_set_generated(it);
+    if (rec && rec->msg && rec->completes && wsc_opcode_is_control(rec->msg->opcode))
+        /* A control frame gathered from its segments: its whole payload is shown here. */
+        ws_show_gathered_control(tvb, pinfo, ws_tree, rec->msg);
     if (h && !np)
         return pkt->cont_len;
     ptvb = ws_unmasked_tvb(tvb, pinfo, h, np, pkt->cont.masked, pkt->cont.key, pkt->cont.payload_pos);
     proto_tree_add_item(ws_tree, hf_ws_payload_piece, ptvb, 0, np, ENC_NA);
-    if (rec && rec->msg && rec->completes && rec->msg->data) {
+    if (rec && rec->msg && rec->completes && rec->msg->data && !wsc_opcode_is_control(rec->msg->opcode)) {
         /* The whole frame, gathered over its segments, is what the message shows. */
         const ws_msg_t *m = rec->msg;
         tvbuff_t *ftvb = ptvb;
@@ -510,4 +542,35 @@ guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         ws_show_message(tvb, ptvb, pinfo, tree, ws_tree, ti, rec, ctx);
     }
     return pkt->cont_len;
+}
+
+/*
+ * Frames of bytes that TCP will not reassemble for us (a segment decoded after the fact
+ * on a later pass, reassembly off or not allowed here), one after the other as they
+ * are: a frame that goes on past the end is shown as far as it gets, and a header cut
+ * by the end as such (tcp_dissect_pdus would throw on both).
+ */
+void ws_dissect_frames_as_they_are(tvbuff_t *tvb, guint start, packet_info *pinfo, proto_tree *tree, ws_ctx_t *ctx)
+{
+    guint len = tvb_reported_length(tvb);
+    volatile guint offset = start; /* kept across the exception's longjmp */
+
+    while (offset < len) {
+        wsc_frame_header hdr;
+        int rc = ws_parse_tvb_header(tvb, (int)offset, &hdr);
+        volatile guint n = len - offset;
+        tvbuff_t *ftvb;
+
+        if (rc > 0 && !ws_header_untrusted(ctx, &hdr) && wsc_frame_total_len(&hdr) < n)
+            n = (guint)wsc_frame_total_len(&hdr);
+        ftvb = tvb_new_subset_length(tvb, (gint)offset, (gint)n);
+        TRY {
+            dissect_ws_frame(ftvb, pinfo, tree, ctx);
+        }
+        CATCH_NONFATAL_ERRORS {
+            show_exception(ftvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+        }
+        ENDTRY;
+        offset += n;
+    }
 }

@@ -207,6 +207,7 @@ typedef struct {
     int dir;
     gboolean show_evidence; /* why the conversation is ours is still to show, in the first frame's tree */
     gboolean track;        /* follow messages (not for segments decoded after the fact) */
+    gboolean reassembled;  /* frames that go on past the segment's end come back reassembled (TCP) */
     gboolean ptvb_nul;     /* the current frame's payload tvb is ours, with a NUL after it */
     gboolean have_seq;     /* the TCP sequence number of the tvb's first byte is known: */
     guint32 seq;
@@ -260,6 +261,7 @@ extern int hf_ws_fin, hf_ws_rsv, hf_ws_rsv1, hf_ws_rsv2, hf_ws_rsv3, hf_ws_opcod
 extern int hf_ws_len7, hf_ws_len16, hf_ws_len64, hf_ws_payload_length, hf_ws_masking_key;
 extern int hf_ws_masked_payload, hf_ws_payload, hf_ws_text, hf_ws_close_code, hf_ws_close_reason;
 extern int hf_ws_frame_length, hf_ws_continued, hf_ws_continued_offset, hf_ws_continued_frame;
+extern int hf_ws_continued_opcode, hf_ws_continued_payload;
 extern int hf_ws_heur_evidence, hf_ws_heur_score, hf_ws_heur_claim_frame, hf_ws_before_boundary,
     hf_ws_request_part;
 extern int hf_ws_undecoded, hf_ws_payload_piece;
@@ -350,6 +352,7 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
 
 int ws_parse_tvb_header(tvbuff_t *tvb, int offset, wsc_frame_header *hdr);
 int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+void ws_dissect_frames_as_they_are(tvbuff_t *tvb, guint start, packet_info *pinfo, proto_tree *tree, ws_ctx_t *ctx);
 guint ws_dissect_continued(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_pkt_t *pkt, ws_ctx_t *ctx);
 proto_item *ws_add_text(proto_tree *tree, int hf, tvbuff_t *tvb, packet_info *pinfo, guint len, gboolean valid,
                         gboolean nul_follows);

@@ -297,6 +297,20 @@ static void ws_message_add(ws_dir_t *d, ws_msg_t *m, guint32 num, const wsc_fram
     }
 }
 
+/* Could a sender have written this control frame? FIN, RSV clear, at most 125 bytes and,
+ * for a close, nothing or a code allowed on the wire with a UTF-8 reason. A gathered
+ * control frame is shown as a message only then: one found on a false boundary (while
+ * hunting) rarely passes. */
+static gboolean ws_control_frame_sound(const wsc_frame_header *hdr, const guint8 *payload, guint len)
+{
+    if (!hdr->fin || hdr->rsv || hdr->payload_len > WSC_MAX_CONTROL_PAYLOAD || len != hdr->payload_len)
+        return FALSE;
+    if (hdr->opcode != WSC_OP_CLOSE || len == 0)
+        return TRUE;
+    return len >= 2 && wsc_close_code_valid((guint16)((payload[0] << 8) | payload[1])) &&
+           wsc_utf8_validate(payload + 2, len - 2, NULL);
+}
+
 /* First pass: the frame's part in its message and in the closing handshake; NULL
  * for a lone message (ws_lone_message()). */
 ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const wsc_frame_header *hdr,
@@ -322,8 +336,20 @@ ws_frame_rec_t *ws_track_frame(ws_conv_t *st, int dir, packet_info *pinfo, const
         /* A whole message in one plain frame: nothing to remember. */
         return NULL;
     rec = wmem_new0(wmem_file_scope(), ws_frame_rec_t);
-    if (hdr->opcode == WSC_OP_CLOSE) {
+    if (hdr->opcode == WSC_OP_CLOSE)
         ws_track_close(st, dir, num, rec);
+    if (wsc_opcode_is_control(hdr->opcode) && keep_payload && ws_control_frame_sound(hdr, payload, len)) {
+        /* A control frame gathered from several segments (ws_carry_feed): its payload is
+         * in no tvb of one packet, so its record keeps it for the segment that completes
+         * it (ws_dissect_continued). It is no data message: nothing else reads it. */
+        m = wmem_new0(wmem_file_scope(), ws_msg_t);
+        m->opcode = hdr->opcode;
+        m->nframes = 1;
+        m->first_frame = m->last_frame = num;
+        m->len = m->wire_len = len;
+        m->data = len ? (const guint8 *)wmem_memdup(wmem_file_scope(), payload, len) : (const guint8 *)"";
+        rec->msg = m;
+        rec->completes = TRUE;
         return rec;
     }
     if (wsc_opcode_is_control(hdr->opcode) || wsc_opcode_name(hdr->opcode) == NULL)

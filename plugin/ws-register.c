@@ -43,6 +43,8 @@ int hf_ws_frame_length = -1;
 int hf_ws_continued = -1;
 int hf_ws_continued_offset = -1;
 int hf_ws_continued_frame = -1;
+int hf_ws_continued_opcode = -1;
+int hf_ws_continued_payload = -1;
 int hf_ws_heur_evidence = -1;
 int hf_ws_heur_score = -1;
 int hf_ws_heur_claim_frame = -1;
@@ -254,6 +256,12 @@ void proto_register_ws(void)
             NULL, 0x0, NULL, HFILL } },
         { &hf_ws_continued_frame, { "Frame started in", "ws.continued.frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             NULL, HFILL } },
+        { &hf_ws_continued_opcode, { "Opcode of the continued frame", "ws.continued.opcode", FT_UINT8, BASE_DEC,
+            VALS(ws_opcode_vals), 0x0, NULL, HFILL } },
+        { &hf_ws_continued_payload, { "Control frame payload (from several segments)", "ws.continued.payload",
+            FT_BYTES, BASE_NONE, NULL, 0x0,
+            "The whole payload, unmasked, of a control frame gathered from several segments, on the segment that "
+            "completes it", HFILL } },
         { &hf_ws_heur_evidence, { "Heuristic evidence", "ws.heur.evidence", FT_STRING, BASE_NONE, NULL, 0x0,
             "Why the heuristic accepted this segment", HFILL } },
         { &hf_ws_heur_score, { "Heuristic score", "ws.heur.score", FT_INT32, BASE_DEC, NULL, 0x0,

@@ -412,8 +412,9 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
     tvbuff_t *whole_tvb = tvb;
     ws_pkt_t *pkt;
 
-    if (where == WS_SEQ_NEXT && first && st->upgraded && ws_tcp_saw_loss(pinfo)) {
-        /* After the handshake, before the first bytes we see: something is missing. */
+    if (where == WS_SEQ_NEXT && (first || !have_seq) && st->upgraded && ws_tcp_saw_loss(pinfo)) {
+        /* After the handshake, before the first bytes we see, or in bytes HTTP hands on
+         * (without their sequence number): TCP says something is missing. */
         where = WS_SEQ_GAP;
         gap = WS_GAP_UNKNOWN;
     }
@@ -488,7 +489,12 @@ static void ws_dissect_frames(tvbuff_t *tvb, guint offset, packet_info *pinfo, p
     tvbuff_t *rest = offset ? tvb_new_subset_remaining(tvb, offset) : tvb;
     ws_dir_t *d = &ctx->conv->d[ctx->dir];
 
-    tcp_dissect_pdus(rest, pinfo, tree, reassemble && ws_pref_desegment, 2, get_ws_pdu_len, dissect_ws_frame, ctx);
+    ctx->reassembled = reassemble && ws_pref_desegment && pinfo->can_desegment;
+    if (!ctx->reassembled) {
+        ws_dissect_frames_as_they_are(tvb, offset, pinfo, tree, ctx);
+        return;
+    }
+    tcp_dissect_pdus(rest, pinfo, tree, TRUE, 2, get_ws_pdu_len, dissect_ws_frame, ctx);
     if (offset && pinfo->desegment_len)
         pinfo->desegment_offset += offset;
     if (!PINFO_FD_VISITED(pinfo) && reassemble && pinfo->desegment_len) {
@@ -499,6 +505,15 @@ static void ws_dissect_frames(tvbuff_t *tvb, guint offset, packet_info *pinfo, p
         else
             d->seq_known = FALSE;
     }
+}
+
+/* Does the tvb begin with an HTTP/1.x head exactly head_len bytes long? */
+static gboolean ws_starts_with_101_head(tvbuff_t *tvb, guint head_len)
+{
+    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+
+    return n >= 7 && tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) == 0 &&
+           wsc_http_header_end(tvb_get_ptr(tvb, 0, (gint)n), n) == (long)head_len;
 }
 
 /* What the PDU callbacks of one dissect_ws_stream() call share. */
@@ -533,6 +548,22 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
         tvb = tvb_new_subset_remaining(tvb, (gint)st->resp101_len);
         seq += st->resp101_len;
         len = tvb_reported_length(tvb);
+    } else if (st->resp101_len && PINFO_FD_VISITED(pinfo) && pinfo->num > st->resp101_frame &&
+               len > st->resp101_len && ws_direction(st, pinfo) == 0 && !ws_pkt_get(pinfo, tvb, FALSE) &&
+               ws_starts_with_101_head(tvb, st->resp101_len)) {
+        /* A later pass, where TCP hands back the run it began for the 101's pieces with
+         * the frames that followed them (the first pass saw the frames alone): the head
+         * is labelled, the frames are decoded from a copy that starts where the first
+         * pass's did, so that what it learnt about them is found again. */
+        guint n = len - st->resp101_len;
+        tvbuff_t *rest;
+        ws_show_unsynced(tvb_new_subset_length(tvb, 0, (gint)st->resp101_len), pinfo, tree,
+                         "The HTTP 101 answer's head (decoded in an earlier segment), not WebSocket");
+        rest = tvb_new_child_real_data(tvb, (const guint8 *)tvb_memdup(pinfo->pool, tvb, (gint)st->resp101_len, n),
+                                       n, (gint)n);
+        add_new_data_source(pinfo, rest, "Frames after the 101 answer");
+        tvb = rest;
+        len = n;
     }
     if (!PINFO_FD_VISITED(pinfo) && !st->evidence_frame)
         st->evidence_frame = pinfo->num;

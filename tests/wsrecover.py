@@ -90,16 +90,18 @@ def _bytes(n, p):
     return b"" if n == 0 and p == "<MISSING>" else bytes.fromhex(p)
 
 
-def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont):
+def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs, cont, cops="", cpays=""):
     """The whole messages one packet presents, in order, as [(opcode, bytes)], from the
     -T fields values (occurrences joined by SEP) of ws.opcode, ws.fin, ws.payload,
     ws.message.length, ws.message.payload, ws.message.opcode, ws.payload_length,
-    ws.message.decoded, ws.rsv and ws.continued.frame: a message of one plain frame (text
+    ws.message.decoded, ws.rsv, ws.continued.frame, ws.continued.opcode and
+    ws.continued.payload: a message of one plain frame (text
     or binary, FIN, no RSV1) and control frames from their own payload (a lone frame's
     ws.message fields, which every complete message has, checked against it), other
     messages from ws.message.* on the frame that completes them, or first of all on a packet
-    whose continued piece completes a frame gathered over several packets. Messages
-    that could not be decoded (ws.message.decoded false) give nothing."""
+    whose continued piece completes a frame gathered over several packets (a control
+    frame's payload is then ws.continued.payload). Messages that could not be decoded
+    (ws.message.decoded false) give nothing."""
     ops = [int(o) for o in opcodes.split(SEP)] if opcodes else []
     fin = [f in ("1", "True") for f in fins.split(SEP)] if fins else []
     pays = payloads.split(SEP) if payloads else []
@@ -116,6 +118,8 @@ def row_messages(opcodes, fins, payloads, mlens, mpays, mops, plens, mdec, rsvs,
         msgs.append((mop, _bytes(mlen_l.pop(0), mpay_l.pop(0)) if ok else None))
     frames = [(op, f, _bytes(n, p), n, r) for op, f, p, n, r in zip(ops, fin, pays, plen, rsv)]
     out, problems = assign_messages(frames, msgs, cont)
+    if cont and cpays:
+        out.insert(0, (int(cops), b"" if cpays == "<MISSING>" else bytes.fromhex(cpays), False))
     if problems:
         raise AssertionError("; ".join(problems))
     return [(op, body) for op, body, _ in out]
@@ -166,7 +170,8 @@ def lone(op, fin, rsv):
 
 
 MESSAGE_FIELDS = ["ws.opcode", "ws.fin", "ws.payload", "ws.message.length", "ws.message.payload", "ws.message.opcode",
-                  "ws.payload_length", "ws.message.decoded", "ws.rsv", "ws.continued.frame"]
+                  "ws.payload_length", "ws.message.decoded", "ws.rsv", "ws.continued.frame", "ws.continued.opcode",
+                  "ws.continued.payload"]
 
 
 def recover_messages(tshark, capture, server_port, extra=()):
@@ -176,8 +181,8 @@ def recover_messages(tshark, capture, server_port, extra=()):
     rows = tshark.fields(capture, ["tcp.srcport"] + MESSAGE_FIELDS, extra=extra, occurrence_sep=SEP)
     out = {"c2s": [], "s2c": []}
     for row in rows:
-        srcport, opcodes, mops, cont = row[0], row[1], row[6], row[10]
-        if not opcodes and not (cont and mops):
+        srcport, opcodes, mops, cont, cpays = row[0], row[1], row[6], row[10], row[12]
+        if not opcodes and not (cont and (mops or cpays)):
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
         out[d] += row_messages(*row[1:])

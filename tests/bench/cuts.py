@@ -409,8 +409,8 @@ def presented(rows, server_port):
     out = {}
     for row in rows:
         stream, num, srcport = row[:3]
-        opcodes, mops, cont = row[3], row[8], row[12]
-        if not opcodes and not (cont and mops):
+        opcodes, mops, cont, cpays = row[3], row[8], row[12], row[14]
+        if not opcodes and not (cont and (mops or cpays)):
             continue
         d = "s2c" if int(srcport) == server_port else "c2s"
         got = out.setdefault(int(stream), {"c2s": [], "s2c": []})[d]

@@ -43,7 +43,7 @@ from wsrecover import assign_messages  # noqa: E402
 SEP = "\x1f"
 FIELDS = ["frame.number", "tcp.stream", "ip.src", "tcp.srcport", "ws.opcode", "ws.fin", "ws.rsv", "ws.payload",
           "ws.payload_length", "ws.message.opcode", "ws.message.payload", "ws.message.length", "ws.message.decoded",
-          "ws.continued.offset", "ws.payload_piece"]
+          "ws.continued.offset", "ws.payload_piece", "ws.continued.opcode", "ws.continued.payload"]
 
 
 def conv_of(ip):
@@ -64,7 +64,8 @@ def presented(rows):
     problems = []
     for row in rows:
         row = row + [""] * (len(FIELDS) - len(row))
-        num, stream, src, sport, opcodes, fins, rsvs, pays, plens, mops, mpays, mlens, mdec, cont, pieces = row
+        (num, stream, src, sport, opcodes, fins, rsvs, pays, plens, mops, mpays, mlens, mdec, cont, pieces, cops,
+         cpays) = row
         if not src or not stream:
             continue
         try:
@@ -72,7 +73,7 @@ def presented(rows):
         except ValueError:
             continue
         streams.setdefault(conv, stream)
-        if not opcodes and not (cont and mops):
+        if not opcodes and not (cont and (mops or cpays)):
             continue
         num = int(num)
         try:
@@ -115,6 +116,10 @@ def presented(rows):
                 msgs.append((o, _hex(mpay.pop(0), mlen.pop(0)) if ok else None))
             frames = [(o, f, _hex(p, n), n, r) for o, f, p, n, r in zip(ops, fin, pay, plen, rsv)]
             shown, trouble = assign_messages(frames, msgs, cont)
+            if cont and cpays:
+                # A control frame gathered from several segments, completed by this
+                # packet's first bytes: it comes before the frames that follow them.
+                shown.insert(0, (int(cops), b"" if cpays == "<MISSING>" else bytes.fromhex(cpays), False))
             for o, body, short in shown:
                 out[(conv, d)].append((num, o, body, "truncated" if short else ""))
             problems += ["packet %d (conv %d %s): %s" % (num, conv, d, t) for t in trouble]

@@ -86,11 +86,28 @@ def test_guard_protocols(tshark):
 
 
 def test_desegment(tshark):
+    """With ws.desegment off, a frame longer than its segment is not reassembled: it is
+    followed segment by segment (ws.continued, its payload in pieces), never read as
+    frames from inside its payload (no reserved opcode, the case before 2026-12-03), and
+    each message shown is one the sender sent (the recording's truth); the 192,565-byte
+    text is not among them."""
+    import hashlib
+    import json
     cap = tshark.capture("deflate-node-node.pcapng")
     assert _count(tshark, cap, ["-Y", "ws.message.text"]) == 23
     off = ["-o", "ws.desegment:FALSE"]
-    assert _count(tshark, cap, off + ["-Y", "ws.message.text"]) == 11
-    assert _count(tshark, cap, off + ["-Y", "ws.frame.truncated"]) == 2
+    with open(os.path.join(ROOT, "test-captures", "deflate-node-node.truth.json")) as f:
+        sent = {m["sha256"]: m["len"] for m in json.load(f)["messages"]}
+    shown = []
+    for (pays,) in tshark.fields(cap, ["ws.message.payload"], extra=off + ["-Y", "ws.message.payload"]):
+        shown += [b"" if p == "<MISSING>" else bytes.fromhex(p) for p in pays.split("\x1f")]
+    assert shown
+    assert all(hashlib.sha256(b).hexdigest() in sent for b in shown), [len(b) for b in shown]
+    assert 192565 not in [len(b) for b in shown]
+    opcodes = {int(o) for (ops,) in tshark.fields(cap, ["ws.opcode"], extra=off + ["-Y", "ws.opcode"])
+               for o in ops.split("\x1f")}
+    assert opcodes <= {0, 1, 2, 8, 9, 10}, opcodes
+    assert _count(tshark, cap, off + ["-Y", "ws.continued"]) > 0
 
 
 def test_max_reassembly(tshark):
