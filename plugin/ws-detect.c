@@ -509,9 +509,10 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
                 ws_carry_drop(&st->d[i]);
                 ws_dir_break(&st->d[i]);
                 st->d[i].hist_lost = FALSE;
+                st->d[i].upgrade_seen = FALSE;
             }
         }
-        if (!PINFO_FD_VISITED(pinfo) && !proto_is_frame_protocol(pinfo->layers, "tls"))
+        if (!PINFO_FD_VISITED(pinfo) && !ws_inside_tls(pinfo))
             /* Later segments come straight to us rather than through HTTP's upgrade
              * table and our router (inside TLS, TLS keeps the TCP conversation). */
             conversation_set_dissector_from_frame_number(conv, pinfo->num + 1, ws_handle);

@@ -440,7 +440,7 @@ int dissect_ws_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (tree)
         ws_frame_header_fields(tvb, ws_tree, &hdr);
     ws_add_violations(pinfo, ti, wsc_frame_violations(&hdr, 1));
-    if (ws_header_untrusted(ctx, &hdr)) {
+    if (ws_header_untrusted(ctx, pinfo, tvb, 0, &hdr)) {
         ws_frame_boundary_lost(tvb, pinfo, ti, ws_tree, &hdr, ctx);
         return captured;
     }
@@ -561,7 +561,7 @@ void ws_dissect_frames_as_they_are(tvbuff_t *tvb, guint start, packet_info *pinf
         volatile guint n = len - offset;
         tvbuff_t *ftvb;
 
-        if (rc > 0 && !ws_header_untrusted(ctx, &hdr) && wsc_frame_total_len(&hdr) < n)
+        if (rc > 0 && !ws_header_untrusted(ctx, pinfo, tvb, offset, &hdr) && wsc_frame_total_len(&hdr) < n)
             n = (guint)wsc_frame_total_len(&hdr);
         ftvb = tvb_new_subset_length(tvb, (gint)offset, (gint)n);
         TRY {

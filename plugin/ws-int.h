@@ -113,6 +113,7 @@ typedef struct {
     gboolean hunting;       /* frame boundaries lost after a gap: looking for them again */
     gboolean resynced;      /* its frame boundaries were found again by the heuristic (after a gap) */
     gboolean http_get;      /* its first captured bytes begin "GET ", and none went missing since */
+    gboolean upgrade_seen;  /* its first bytes after HTTP's Upgrade were checked for the rest of a head */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
@@ -170,6 +171,7 @@ typedef struct {
     gboolean req_failed;     /* the answer was not a 101 to websocket: not ours */
     guint8 req_dir;          /* the client's direction */
     struct ws_mqtt_conv *mqtt; /* ws-sub-mqtt.c: the client's CONNECT seen, NULL if not */
+    wmem_map_t *untrusted;   /* headers the first pass did not trust (ws_header_untrusted), NULL if none */
     ws_dir_t d[2];
 } ws_conv_t;
 
@@ -212,6 +214,7 @@ typedef struct {
     gboolean have_seq;     /* the TCP sequence number of the tvb's first byte is known: */
     guint32 seq;
     guint32 raw_base;      /* tvb_raw_offset() of that byte */
+    gboolean retro;        /* a later pass decodes segments the first pass only followed */
 } ws_ctx_t;
 
 /* Evidence that finds frame boundaries again after a gap, in a direction whose masking
@@ -297,6 +300,8 @@ guint64 ws_max_reassembly(void);
 extern dissector_handle_t ws_handle, ws_upgrade_handle, ws_guard_handle;
 extern dissector_handle_t builtin_ws_handle, http_tcp_handle, text_lines_handle, data_handle, json_handle;
 extern int proto_http;
+extern int proto_tls;
+gboolean ws_inside_tls(packet_info *pinfo);
 extern int ws_tap;                          /* the "ws" tap (register_tap) */
 extern dissector_table_t ws_protocol_table; /* the built-in's, looked up: subprotocol name -> dissector */
 extern dissector_table_t ws_port_table;     /* the built-in's: server port -> dissector */
@@ -337,7 +342,8 @@ ws_pkt_t *ws_pkt_get(packet_info *pinfo, tvbuff_t *tvb, gboolean create);
 ws_frame_rec_t *ws_frame_rec_get(packet_info *pinfo, guint32 raw_offset);
 void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_rec_t *rec);
 int ws_expected_mask(const ws_conv_t *st, int dir);
-gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h);
+gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
+                             const wsc_frame_header *h);
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq);
 int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_seq, guint32 seq, guint32 *gap);
 void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gboolean have_seq, guint32 seq);

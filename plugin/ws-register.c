@@ -105,6 +105,7 @@ dissector_handle_t builtin_ws_handle;
 dissector_handle_t ws_guard_handle;
 dissector_handle_t http_tcp_handle;
 int proto_http = -1;
+int proto_tls = -1;
 int ws_tap = -1;
 dissector_handle_t text_lines_handle;
 dissector_handle_t data_handle;
@@ -423,6 +424,7 @@ void proto_reg_handoff_ws(void)
                            HEURISTIC_ENABLE);
         dissector_add_for_decode_as("tcp.port", ws_handle);
         proto_http = proto_get_id_by_filter_name("http");
+        proto_tls = proto_get_id_by_filter_name("tls");
         builtin_ws_handle = find_dissector("websocket");
         http_tcp_handle = find_dissector("http-over-tcp");
         proto_reg_handoff_socketio();

@@ -151,12 +151,12 @@ int ws_expected_mask(const ws_conv_t *st, int dir)
  * heuristic found: a wrong boundary far more likely than a broken sender. (After a
  * captured handshake the boundaries are known and such a frame is the sender's.)
  */
-gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h)
+static gboolean ws_header_untrusted_now(const ws_ctx_t *ctx, const wsc_frame_header *h)
 {
-    const ws_conv_t *st = ctx ? ctx->conv : NULL;
+    const ws_conv_t *st = ctx->conv;
     int masked;
 
-    if (!st || (st->upgraded && !st->d[ctx->dir].resynced))
+    if (st->upgraded && !st->d[ctx->dir].resynced)
         return FALSE;
     if (wsc_frame_violations(h, 1) & WS_V_BOUNDARY)
         return TRUE;
@@ -164,8 +164,46 @@ gboolean ws_header_untrusted(const ws_ctx_t *ctx, const wsc_frame_header *h)
     return masked >= 0 && masked != h->masked;
 }
 
+/* Where the header is: its packet, its raw offset, its length. */
+static gint64 *ws_untrusted_key(wmem_allocator_t *scope, packet_info *pinfo, tvbuff_t *tvb, guint offset,
+                                const wsc_frame_header *h, gint64 *buf)
+{
+    gint64 *k = scope ? wmem_new(scope, gint64) : buf;
+
+    *k = (gint64)((guint64)pinfo->num << 32 | (guint32)(tvb_raw_offset(tvb) + offset)) ^
+         (gint64)((guint64)h->payload_len * 0x9e3779b97f4a7c15ull);
+    return k;
+}
+
+/*
+ * What the state says depends on where the first pass stood (the direction resynced
+ * later, its masking learnt later): later passes take the first pass's verdict, kept for
+ * the headers it did not trust, so that both show the same frames. Segments a later pass
+ * decodes after the fact (ctx->retro) were never judged: the state decides.
+ */
+gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
+                             const wsc_frame_header *h)
+{
+    ws_conv_t *st = ctx ? ctx->conv : NULL;
+    gint64 buf;
+    gboolean v;
+
+    if (!st)
+        return FALSE;
+    if (PINFO_FD_VISITED(pinfo) && !ctx->retro)
+        return st->untrusted && wmem_map_contains(st->untrusted, ws_untrusted_key(NULL, pinfo, tvb, offset, h, &buf));
+    v = ws_header_untrusted_now(ctx, h);
+    if (v && !PINFO_FD_VISITED(pinfo)) {
+        if (!st->untrusted)
+            st->untrusted = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
+        wmem_map_insert(st->untrusted, ws_untrusted_key(wmem_file_scope(), pinfo, tvb, offset, h, NULL),
+                        GINT_TO_POINTER(1));
+    }
+    return v;
+}
+
 /* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
-static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data)
+static guint get_ws_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 {
     wsc_frame_header hdr;
     int rc = ws_parse_tvb_header(tvb, offset, &hdr);
@@ -174,7 +212,7 @@ static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
 
     if (rc == WSC_PARSE_NEED_MORE)
         return 0;
-    if (rc < 0 || ws_header_untrusted((const ws_ctx_t *)data, &hdr))
+    if (rc < 0 || ws_header_untrusted((const ws_ctx_t *)data, pinfo, tvb, (guint)offset, &hdr))
         /* No length can be trusted: the rest of the data is one bad frame. */
         return remaining;
     total = wsc_frame_total_len(&hdr);
@@ -186,9 +224,23 @@ static guint get_ws_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
 
 /* The TCP sequence number of the first byte of tvb, when TCP called us (directly or
  * through the port guard): data is then its struct tcpinfo. Inside TLS there is none. */
+/* Whether TLS is among the packet's layers (by id: proto_is_frame_protocol compares
+ * every layer's name, ~400 instructions a segment). */
+gboolean ws_inside_tls(packet_info *pinfo)
+{
+    wmem_list_frame_t *l;
+
+    if (proto_tls <= 0)
+        return FALSE;
+    for (l = wmem_list_head(pinfo->layers); l; l = wmem_list_frame_next(l))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(l)) == proto_tls)
+            return TRUE;
+    return FALSE;
+}
+
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
 {
-    if (!data || proto_is_frame_protocol(pinfo->layers, "tls"))
+    if (!data || ws_inside_tls(pinfo))
         return FALSE;
     *seq = ((const struct tcpinfo *)data)->seq;
     return TRUE;
@@ -419,7 +471,7 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         gap = WS_GAP_UNKNOWN;
     }
 
-    if (where == WS_SEQ_NEXT && first && st->upgraded) {
+    if (where == WS_SEQ_NEXT && (first || !d->upgrade_seen) && st->upgraded) {
         /* HTTP's 101 head was reassembled by TCP, and the frames after it that we asked
          * TCP for come back in one reassembled run with the head in front (Wireshark 4.0
          * keeps the run HTTP started). No WebSocket stream starts with "H" (0x48 would
@@ -429,7 +481,16 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         long end = n >= 7 ? wsc_http_header_end(tvb_get_ptr(tvb, 0, (gint)n), n) : 0;
         if (st->http_head_end && st->http_head_end < tvb_captured_length(tvb))
             end = (long)st->http_head_end;
-        if (end > 0 && tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) == 0) {
+        if (end <= 0 || tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) != 0)
+            /* HTTP ended the head early (at a line it did not read as a header): what
+             * it handed on is the head's rest when it is text lines up to an empty line
+             * (wsc_http_head_rest says why no frames a server sends read as such). */
+            end = dir == 0 && n && !d->upgrade_seen ? (long)wsc_http_head_rest(tvb_get_ptr(tvb, 0, (gint)n), n) : 0;
+        /* That is for the direction's first bytes after the Upgrade only (first is
+         * FALSE there when the port guard saw the handshake, TRUE again in later runs
+         * TCP reassembles for us when HTTP handed the bytes without a sequence number). */
+        d->upgrade_seen = TRUE;
+        if (end > 0) {
             pkt = ws_pkt_get(pinfo, tvb, TRUE);
             pkt->head_len = (guint32)end;
             tvb = tvb_new_subset_remaining(tvb, (gint)end);
@@ -528,6 +589,7 @@ static void ws_ctx_init(ws_ctx_t *ctx, tvbuff_t *tvb, packet_info *pinfo, ws_con
     ctx->have_seq = have_seq;
     ctx->seq = seq;
     ctx->raw_base = (guint32)tvb_raw_offset(tvb);
+    ctx->retro = FALSE;
 }
 
 /* Frames of one segment (or reassembled run of segments) of an accepted conversation. */
@@ -578,7 +640,7 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     if (pkt && pkt->unsynced == WS_UNSYNCED_HUNTING && pkt->run && pkt->run->confirmed && PINFO_FD_VISITED(pinfo))
         /* Followed while its direction's boundaries were not yet trusted, and part of the
          * run that then earned enough: decoded now, as TCP handed it (not reassembled). */
-        reassemble = FALSE;
+        reassemble = FALSE, ctx.retro = TRUE;
     else if (pkt && pkt->unsynced) {
         ws_show_unsynced(tvb, pinfo, tree, pkt->unsynced == WS_UNSYNCED_OLD ?
                          "Bytes already seen in an earlier segment (retransmission), not decoded again" :
@@ -598,7 +660,7 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     }
     if (pkt && pkt->head_len) {
         tvbuff_t *head = tvb_new_subset_length(tvb, 0, (gint)MIN(pkt->head_len, len));
-        ws_show_unsynced(head, pinfo, tree, "The HTTP 101 answer's head (HTTP decoded it in an earlier segment), not WebSocket");
+        ws_show_unsynced(head, pinfo, tree, "The HTTP 101 answer's head, or the part of it HTTP did not read, not WebSocket");
         col_clear(pinfo->cinfo, COL_INFO);
         offset = MIN(pkt->head_len, len);
     }

@@ -131,6 +131,35 @@ long wsc_http_header_end(const uint8_t *p, size_t n)
     return n < WSC_HTTP_MAX_HEADER ? 0 : -1;
 }
 
+size_t wsc_http_head_rest(const uint8_t *p, size_t n)
+{
+    size_t i, lim = n < WSC_HTTP_MAX_HEADER ? n : WSC_HTTP_MAX_HEADER, line = 0;
+    uint8_t c0;
+
+    if (lim == 0)
+        return 0;
+    c0 = p[0];
+    if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '-' ||
+          c0 == ' ' || c0 == '\t' || c0 == '\r'))
+        return 0;
+    for (i = 0; i < lim; i++) {
+        uint8_t c = p[i];
+        if (c == '\n') {
+            if (i == line || p[i - 1] != '\r')
+                return 0; /* a bare LF */
+            if (i == line + 1)
+                return i + 1; /* the empty line */
+            line = i + 1;
+        } else if (c == '\r') {
+            if (i + 1 < lim && p[i + 1] != '\n')
+                return 0; /* a bare CR */
+        } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+            return 0; /* a control byte (0x80-0xff is obs-text) */
+        }
+    }
+    return 0;
+}
+
 int wsc_http_upgrade_request(const uint8_t *p, size_t n, size_t *header_len)
 {
     long end = wsc_http_header_end(p, n);

@@ -58,6 +58,19 @@ int wsc_http_starts_handshake(const uint8_t *p, size_t n);
 long wsc_http_header_end(const uint8_t *p, size_t n);
 
 /*
+ * Whether p[0..n) begins with the rest of a header block, as when HTTP stopped reading a
+ * head at a line it did not take for a header: lines of field text (bytes 0x20-0x7e,
+ * TAB and obs-text 0x80-0xff, RFC 9110 5.5), each ending in CRLF, up to and including
+ * an empty line. The first byte is a letter, a digit, '-', SP, TAB or the empty line's
+ * CR: never a WebSocket frame's first byte with FIN (0x80 and up) or a valid one
+ * without it (0x00-0x0f, or 0x41/0x42 and the like only with a negotiated RSV1, whose
+ * compressed bytes would have to be all text up to a CRLF CRLF). Its length, or 0 when
+ * not such a block or the empty line is not within p (nor within WSC_HTTP_MAX_HEADER
+ * bytes). "\r\n" alone is an empty line: 2.
+ */
+size_t wsc_http_head_rest(const uint8_t *p, size_t n);
+
+/*
  * Whether p[0..n) begins with a whole WebSocket opening request (RFC 6455 4.1): "GET ",
  * a target, " HTTP/1.1", and header lines among which Upgrade names websocket and
  * Sec-WebSocket-Key is present. 1 (and *header_len set), 0 when not such a request or

@@ -20,6 +20,29 @@ typedef struct {
 static ref_t *refs[2];
 uint32_t nrefs[2], ref_end[2];
 static int ref_head[2]; /* the direction begins with an HTTP head */
+static uint32_t head_end[2];
+unsigned long n_early_frames;
+
+/*
+ * A client that wrote bytes after its request before the server's answer was captured
+ * (RFC 6455 4.1: it must wait for the 101): HTTP takes them as "Continuation", and no
+ * dissector after it learns where its request ended. Its frame chain is then not one the
+ * plugin can know the start of: the direction is judged as one without a handshake.
+ */
+static int early_client_bytes(void)
+{
+    uint32_t seen = 0;
+    if (!ref_head[0] || !ref_head[1])
+        return 0;
+    for (uint32_t i = 0; i < npkts; i++) {
+        const pkt_t *k = &pkts[i];
+        if (k->dir == 1 && k->e >= head_end[1] && k->e > k->s)
+            break;
+        if (k->dir == 0 && k->e > seen)
+            seen = k->e;
+    }
+    return seen > head_end[0];
+}
 
 void reference(int dir)
 {
@@ -37,6 +60,7 @@ void reference(int dir)
         /* A head the reference can vouch for: printable lines, each ended by CRLF
          * (a mangled one may end elsewhere for Wireshark's HTTP parser). */
         ref_head[dir] = h != NULL;
+        head_end[dir] = at;
         for (uint32_t i = 0; h && i < at; i++) {
             uint8_t c = p[i];
             if ((c == '\r' && p[i + 1] != '\n') || (c == '\n' && (i == 0 || p[i - 1] != '\r')) ||
@@ -78,6 +102,35 @@ shown_t shown[2][MAX_FRAMES];
 uint32_t nshown[2];
 uint8_t ws_in_pass2[MAX_PKTS]; /* the plugin put anything in the packet's tree */
 
+
+uint32_t tcp_runs[2][MAX_PKTS];
+unsigned long n_tcp_differs;
+int proto_http_id = -1;
+
+/* The runs of bytes TCP reassembled for the packet ("Reassembled TCP" data sources), by
+ * length: on the second pass libwireshark hands them from what the first pass stored. */
+void note_tcp_runs(packet_info *pinfo, proto_node *tree, int pass, uint32_t k)
+{
+    uint32_t h = 2166136261u;
+    for (GSList *s = pinfo->data_src; s; s = s->next) {
+        struct data_source *src = (struct data_source *)s->data;
+        char *name = get_data_source_name(src);
+        if (name && strncmp(name, "Reassembled TCP", 15) == 0)
+            h = (h ^ tvb_reported_length(get_data_source_tvb(src))) * 16777619u;
+        wmem_free(NULL, name);
+    }
+    /* and the protocols the tree shows before the plugin's first item (HTTP, in one
+     * pass only, when its parser reads a mangled head one way and then another) */
+    if (tree)
+        for (proto_node *c = tree->first_child; c; c = c->next) {
+            field_info *fi = PNODE_FINFO(c);
+            if (!fi || fi->hfinfo->id == proto_ws_id)
+                break;
+            if (fi->hfinfo->id == proto_http_id)
+                h = (h ^ (uint32_t)fi->hfinfo->id) * 16777619u;
+        }
+    tcp_runs[pass][k] = h;
+}
 
 static int ds_index(packet_info *pinfo, tvbuff_t *tvb)
 {
@@ -184,6 +237,9 @@ static void violation(const char *what, const shown_t *f)
 void check_reference(int pass)
 {
     int state[2] = { 0, 0 }; /* 0: no frame yet, 1: in sync, 2: started elsewhere */
+    int early = early_client_bytes();
+    if (early && pass == 1)
+        n_early_frames++;
     for (uint32_t i = 0; i < nshown[pass]; i++) {
         const shown_t *f = &shown[pass][i];
         const pkt_t *k = &pkts[f->pkt];
@@ -203,7 +259,7 @@ void check_reference(int pass)
         }
         if (!known)
             continue;
-        if (by_handshake && ref_head[0] && ref_head[1]) {
+        if (by_handshake && ref_head[0] && ref_head[1] && !(early && dir == 0)) {
             /* The boundaries came from the captured handshake: no guessing involved. */
             n_frames_checked++;
             if (!ok)
@@ -251,6 +307,16 @@ void check_passes(void)
              * built-in dissector as well): not the plugin's to answer for. */
             n_pass2_silent++;
             a = a2;
+            continue;
+        }
+        if (tcp_runs[0][k] != tcp_runs[1][k]) {
+            /* TCP reassembled other runs of bytes for this packet in the second pass than
+             * in the first, or other dissectors had it before the plugin (Wireshark 4.0's
+             * HTTP and TCP after a mangled head; the built-in dissector is handed other
+             * bytes as well): the plugin decodes what it is given. */
+            n_tcp_differs++;
+            a = a2;
+            b = b2;
             continue;
         }
         if (a2 - a != b2 - b) {

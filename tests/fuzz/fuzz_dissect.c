@@ -180,9 +180,9 @@ static void report(void)
 {
     fprintf(stderr, "fuzz_dissect: %lu inputs; frames checked against the reference %lu; directions whose "
             "first frame was off it (no handshake) %lu, left it later %lu; packets with frames in the first pass "
-            "that libwireshark did not hand to the plugin in the second %lu; bytes kept after closing, all inputs %lld; "
+            "that libwireshark did not hand to the plugin in the second %lu, that TCP reassembled or HTTP read otherwise in the second %lu; inputs whose client wrote after its request before the 101 %lu; bytes kept after closing, all inputs %lld; "
             "most memory held by one input %zu bytes (an input of %zu); other dissectors' bugs %lu\n",
-            n_inputs, n_frames_checked, n_unsynced, n_resynced, n_pass2_silent, mem_kept, mem_peak, mem_peak_size, n_wireshark_bugs);
+            n_inputs, n_frames_checked, n_unsynced, n_resynced, n_pass2_silent, n_tcp_differs, n_early_frames, mem_kept, mem_peak, mem_peak_size, n_wireshark_bugs);
 }
 
 static void init_once(const char *arg0)
@@ -230,6 +230,7 @@ static void init_once(const char *arg0)
     build_column_format_array(&cinfo, p->num_cols, TRUE);
     proto_ws_id = proto_get_id_by_filter_name("ws");
     proto_tls_id = proto_get_id_by_filter_name("tls");
+    proto_http_id = proto_get_id_by_filter_name("http");
     hf_opcode = proto_registrar_get_id_byname("ws.opcode");
     hf_payload = proto_registrar_get_id_byname("ws.payload");
     hf_evidence = proto_registrar_get_id_byname("ws.heur.evidence");
@@ -433,11 +434,14 @@ static void run_pass(int pass, epan_dissect_t *edt)
             epan_dissect_prime_with_hfid(edt, proto_ws_id);
             epan_dissect_prime_with_hfid(edt, hf_opcode);
             epan_dissect_prime_with_hfid(edt, hf_payload);
+            if (proto_http_id >= 0)
+                epan_dissect_prime_with_hfid(edt, proto_http_id);
         }
         tvb = tvb_new_real_data(pkts[i].buf, pkts[i].len, pkts[i].len);
         epan_dissect_run(edt, WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, &rec, tvb, &fds[i], pass ? &cinfo : NULL);
         if (edt->tree)
             walk((proto_node *)edt->tree, &edt->pi, pass, i, pass == 1);
+        note_tcp_runs(&edt->pi, (proto_node *)edt->tree, pass, i);
         frame_data_set_after_dissect(&fds[i], &cum);
         prev = &fds[i];
         epan_dissect_reset(edt);

@@ -32,18 +32,21 @@ extern pkt_t pkts[MAX_PKTS];
 extern uint32_t npkts;
 extern uint8_t *stream[2];                    /* each direction's bytes, lost ones included */
 extern uint32_t stream_len[2], stream_gap[2]; /* stream_gap: offset of the first lost byte */
-extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence;
+extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence, proto_http_id;
 extern int by_handshake, strict;
 extern unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
 extern unsigned long n_wireshark_bugs; /* "Dissector bug" items of other dissectors */
 extern shown_t shown[2][MAX_FRAMES];
 extern uint32_t nshown[2];
 extern uint8_t ws_in_pass2[MAX_PKTS];
+extern uint32_t tcp_runs[2][MAX_PKTS]; /* per pass and packet: the runs TCP reassembled (lengths hashed) */
+extern unsigned long n_tcp_differs, n_early_frames;
 extern uint32_t nrefs[2], ref_end[2];
 
 uint32_t fnv(const uint8_t *p, uint32_t n);
 void reference(int dir);
 void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels);
+void note_tcp_runs(packet_info *pinfo, proto_node *tree, int pass, uint32_t k);
 void check_passes(void);
 void check_reference(int pass);
 

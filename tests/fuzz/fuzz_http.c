@@ -25,6 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* A 101 answer with a reason phrase starts a handshake (the reader also takes
          * "HTTP/1.1 101" and the end of the line; the start check wants the space). */
         abort();
+    {
+        /* The rest of a head ends in CRLF, within the input, and is found again in a
+         * copy cut right after it. */
+        size_t r = wsc_http_head_rest(data, size);
+        if (r > size || (r && (r < 2 || data[r - 2] != '\r' || data[r - 1] != '\n')) ||
+            (r && wsc_http_head_rest(data, r) != r))
+            abort();
+    }
     if (!wsc_http101_parse(data, size, &whole))
         return 0;
     if (whole.header_len > size || whole.header_len > WSC_HTTP_MAX_HEADER)

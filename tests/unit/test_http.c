@@ -211,6 +211,53 @@ static void test_header_end_limit(void)
     g_free(big);
 }
 
+static size_t head_rest(const char *s)
+{
+    size_t n = strlen(s);
+    const uint8_t *g = guard_copy(s, n);
+    size_t r = wsc_http_head_rest(g, n);
+    guard_free(g);
+    return r;
+}
+
+static void test_head_rest(void)
+{
+    static const char rest[] = "Connection? Upgrade\r\nSec-WebSocket-Accept: x=\r\n\r\n";
+    char buf[sizeof(rest) + 4];
+    size_t k, n = sizeof(rest) - 1;
+
+    g_assert_cmpuint(head_rest(rest), ==, n);
+    g_assert_cmpuint(head_rest("\r\n"), ==, 2);
+    g_assert_cmpuint(head_rest("\r\n\x81\x05hello"), ==, 2);
+    /* frames after it are not part of it */
+    memcpy(buf, rest, n);
+    memcpy(buf + n, "\x81\x01" "a", 4);
+    {
+        const uint8_t *g = guard_copy(buf, n + 3);
+        g_assert_cmpuint(wsc_http_head_rest(g, n + 3), ==, n);
+        guard_free(g);
+    }
+    /* every cut before the empty line's end: not (yet) a head's rest */
+    for (k = 0; k < n; k++) {
+        const uint8_t *g = guard_copy(rest, k);
+        g_assert_cmpuint(wsc_http_head_rest(g, k), ==, 0);
+        guard_free(g);
+    }
+    /* frames, binary bytes, bare CR or LF, no empty line */
+    g_assert_cmpuint(head_rest("\x81\x05hello"), ==, 0);
+    g_assert_cmpuint(head_rest("Server: a\x01\r\n\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest("Server: a\n\n"), ==, 0);
+    g_assert_cmpuint(head_rest("Server: a\rb\r\n\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest("Server: a\r\nDate: b\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest("\n"), ==, 0);
+    /* obs-text in a value is text; a frame's first byte does not start one */
+    g_assert_cmpuint(head_rest("Date: 20\xce\xc9\r\n\r\n"), ==, 14);
+    g_assert_cmpuint(head_rest("\x81@Server: a\r\n\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest("\x01@Server: a\r\n\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest("Server: a\x7f\r\n\r\n"), ==, 0);
+    g_assert_cmpuint(head_rest(" folded\r\n\r\n"), ==, 11);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -223,5 +270,6 @@ int main(int argc, char **argv)
     g_test_add_func("/core/http/upgrade_request", test_upgrade_request);
     g_test_add_func("/core/http/upgrade_request_not", test_upgrade_request_not);
     g_test_add_func("/core/http/header_end_limit", test_header_end_limit);
+    g_test_add_func("/core/http/head_rest", test_head_rest);
     return g_test_run();
 }
