@@ -415,6 +415,14 @@ static void sio_show_attachment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *s
  * the conversation is Engine.IO from its first message. Returns the bytes taken,
  * 0 when the message is not ours.
  */
+/* Conversations of the capture that are Engine.IO (reset when a file is opened). */
+static guint sio_conversations;
+
+static void sio_init(void)
+{
+    sio_conversations = 0;
+}
+
 static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced, guint32 rank)
 {
     guint len = tvb_captured_length(tvb);
@@ -431,6 +439,12 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
     if (len != tvb_reported_length(tvb) || (len == 0 && !mi))
         return 0;
     p = len ? tvb_get_ptr(tvb, 0, (gint)len) : none;
+    if (!forced && !sio_conversations && (opcode == WSC_OP_BINARY || (len && (p[0] < '0' || p[0] > '6'))))
+        /* Not an Engine.IO packet (a binary message, or text whose first character is
+         * not a packet type), and no conversation of the capture is Engine.IO yet (whose
+         * messages are all shown as Socket.IO): what the rest would conclude, without the
+         * conversation lookups (~1,300 instructions a message, docs/performance.md). */
+        return 0;
     ok = wsc_sio_parse(p, len, &pk);
     if (!PINFO_FD_VISITED(pinfo)) {
         conversation_t *conv = find_or_create_conversation(pinfo);
@@ -444,6 +458,7 @@ static int sio_dissect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboo
             cs->port0 = pinfo->srcport;
             cs->recognised_in = forced ? 0 : pinfo->num;
             conversation_add_proto_data(conv, proto_socketio, cs);
+            sio_conversations++;
         }
         rec = sio_classify(pinfo, cs, p, len, &pk, ok, opcode);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_socketio, rank, rec);
@@ -576,6 +591,7 @@ void proto_register_socketio(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_socketio);
     expert_register_field_array(expert, ei, array_length(ei));
+    register_init_routine(sio_init);
     sio_handle = register_dissector("socketio", dissect_socketio, proto_socketio);
 }
 
