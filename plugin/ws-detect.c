@@ -298,7 +298,7 @@ static int ws_call_below(dissector_handle_t h, tvbuff_t *tvb, packet_info *pinfo
 }
 
 /* Did the capture hold the start of this TCP connection (its SYN)? */
-static gboolean ws_tcp_start_seen(packet_info *pinfo)
+gboolean ws_tcp_start_seen(packet_info *pinfo)
 {
     struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
 

@@ -291,6 +291,11 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
         return WSC_SEG_REJECT;
     first = have_seq && !d->seq_known;
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    if (first && seq == 1 && ws_tcp_start_seen(pinfo))
+        /* The direction's first byte after its SYN (relative sequence numbers; with
+         * absolute ones this almost never holds, and the hunt just runs): no boundary
+         * is looked for inside its segments. */
+        wsc_heur_conv_from_start(&st->heur, dir);
     if (first)
         /* An Upgrade request that HTTP did not recognise (it came in pieces, or on a
          * port HTTP does not watch): the 101 answer may still be taken (ws-detect.c). A

@@ -302,6 +302,8 @@ extern dissector_handle_t builtin_ws_handle, http_tcp_handle, text_lines_handle,
 extern int proto_http;
 extern int proto_tls;
 gboolean ws_inside_tls(packet_info *pinfo);
+/* TCP saw the connection's SYN (ws-detect.c). */
+gboolean ws_tcp_start_seen(packet_info *pinfo);
 extern int ws_tap;                          /* the "ws" tap (register_tap) */
 extern dissector_table_t ws_protocol_table; /* the built-in's, looked up: subprotocol name -> dissector */
 extern dissector_table_t ws_port_table;     /* the built-in's: server port -> dissector */

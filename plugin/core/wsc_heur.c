@@ -304,6 +304,12 @@ void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir)
     dir_reset(&c->dir[dir & 1]);
 }
 
+void wsc_heur_conv_from_start(wsc_heur_conv *c, int dir)
+{
+    /* The hunt's budget, spent: kept across dir_reset(), given back by reset_dir(). */
+    c->dir[dir & 1].hunted = UINT64_MAX / 2;
+}
+
 void wsc_heur_conv_expect_mask(wsc_heur_conv *c, int dir, int masked)
 {
     wsc_heur_dir *d = &c->dir[dir & 1];

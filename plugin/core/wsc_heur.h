@@ -145,6 +145,14 @@ void wsc_heur_conv_init(wsc_heur_conv *c);
  * followed across them). */
 void wsc_heur_conv_reset_dir(wsc_heur_conv *c, int dir);
 
+/*
+ * Tells that direction dir's next byte is the first of its TCP stream (its SYN was seen
+ * and no byte is missing): a frame, if any, starts there, so no frame boundary is looked
+ * for inside its segments (wsc_hunt_boundary, the costly part of a segment of something
+ * else) until bytes go missing (wsc_heur_conv_reset_dir).
+ */
+void wsc_heur_conv_from_start(wsc_heur_conv *c, int dir);
+
 /* Tells that direction dir's frames are masked (1) or not (0), whatever it shows: known
  * from the other direction (RFC 6455 5.1). Kept when its evidence is dropped, until
  * wsc_heur_conv_reset_dir(). */

@@ -555,6 +555,17 @@ static void test_conv_hunt_inside(void)
     wsc_heur_conv_init(&c);
     wsc_heur_conv_feed(&c, 0, b, n, 0, 1000, &seg);
     g_assert_cmpuint(seg.skip_lead, ==, 0);
+    /* Not in a direction seen from its stream's first byte; again once bytes went missing. */
+    wsc_heur_conv_init(&c);
+    wsc_heur_conv_from_start(&c, 0);
+    wsc_heur_conv_feed(&c, 0, b, n, 1, 1000, &seg);
+    g_assert_cmpint(seg.verdict, ==, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_lead, ==, 0);
+    wsc_heur_conv_feed(&c, 1, b, n, 1, 1000, &seg); /* the other direction hunts */
+    g_assert_cmpuint(seg.skip_lead, ==, 37);
+    wsc_heur_conv_reset_dir(&c, 0);
+    wsc_heur_conv_feed(&c, 0, b, n, 1, 1000, &seg);
+    g_assert_cmpuint(seg.skip_lead, ==, 37);
 }
 
 int main(int argc, char **argv)
