@@ -550,6 +550,11 @@ int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
 
     if (!st->claimed && (st->req_whole || st->req_failed))
         return PINFO_FD_VISITED(pinfo) || st->req_failed ? 0 : ws_await_101(tvb, pinfo, tree, st, have_seq, seq);
+    if (st->claimed && pinfo->num == st->claim_frame && PINFO_FD_VISITED(pinfo) && !ws_pkt_get(pinfo, tvb, FALSE))
+        /* Bytes of the packet that accepted the conversation that the first pass did not
+         * hand us (a reassembled PDU of the dissector that had the conversation until
+         * then): not frames we followed. */
+        return ws_show_unsynced(tvb, pinfo, tree, "Not decoded: another dissector had these bytes on the first pass");
     if (!st->claimed || pinfo->num >= st->claim_frame)
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
 

@@ -601,6 +601,9 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     guint offset = 0;
     guint len = tvb_reported_length(tvb);
 
+    if (!PINFO_FD_VISITED(pinfo) && pinfo->num == st->claim_frame)
+        /* What the packet that accepted the conversation handed us (dissect_ws_tcp). */
+        (void)ws_pkt_get(pinfo, tvb, TRUE);
     if (st->resp101_len && pinfo->num == st->resp101_frame && (guint32)tvb_raw_offset(tvb) == st->resp101_raw &&
         st->resp101_len <= tvb_captured_length(tvb)) {
         /* The 101 answer first, then the frames that follow it in the segment. */

@@ -33,10 +33,16 @@ for h in $harnesses; do
     cp -n tests/fuzz/corpus/$h/* "$dir/corpus/" 2>/dev/null
     # the in-process harness: its per-input leak scan is far too slow (LSan over all of
     # libwireshark's heap); what stays after each input is its own invariant.
-    extra=()
-    [ "$h" = dissect ] && extra=(-detect_leaks=0)
+    # At exit LeakSanitizer reports what libwireshark never frees (a -fork job's exit then
+    # counts as a crash of the empty input): off as well. A smaller quarantine and shorter
+    # allocation stacks: a fifth faster (639 inputs: 6.9 s -> 5.5 s, docs/robustness.md).
+    extra=() asan=${ASAN_OPTIONS:-}
+    if [ "$h" = dissect ]; then
+        extra=(-detect_leaks=0)
+        asan=${asan:+$asan:}detect_leaks=0:quarantine_size_mb=32:malloc_context_size=8
+    fi
     start=$(date +%s)
-    build-fuzz/tests/fuzz_$h "$dir/corpus" -fork="$jobs" -ignore_crashes=1 -max_total_time="$secs" \
+    ASAN_OPTIONS=$asan build-fuzz/tests/fuzz_$h "$dir/corpus" -fork="$jobs" -ignore_crashes=1 -max_total_time="$secs" \
         -max_len=8192 -artifact_prefix="$dir/" -print_final_stats=1 "${extra[@]}" > "$dir/log.txt" 2>&1
     end=$(date +%s)
     # -fork prints "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: ..." lines
