@@ -510,6 +510,7 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
                 ws_dir_break(&st->d[i]);
                 st->d[i].hist_lost = FALSE;
                 st->d[i].upgrade_seen = FALSE;
+                st->d[i].head_frame = 0;
             }
         }
         if (!PINFO_FD_VISITED(pinfo) && !ws_inside_tls(pinfo))

@@ -114,6 +114,7 @@ typedef struct {
     gboolean resynced;      /* its frame boundaries were found again by the heuristic (after a gap) */
     gboolean http_get;      /* its first captured bytes begin "GET ", and none went missing since */
     gboolean upgrade_seen;  /* its first bytes after HTTP's Upgrade were checked for the rest of a head */
+    guint32 head_frame;     /* the packet where they were (0: none), where later passes check again */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;

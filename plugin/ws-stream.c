@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
  * ws-stream.c: where a segment of an accepted conversation stands, and the way it takes
- * to frames. It owns the state and the lookups of it: the conversation (ws_conv_t, on
- * the TCP conversation), its two directions (ws_dir_t), the per-packet facts (ws_pkt_t,
- * proto data keyed by where the bytes start) and the frame records (a map by packet and
- * offset); what the file owns through zlib and GLib, freed when it closes. On the first
+ * to frames (the state it reads and writes is found through ws-state.c). On the first
  * pass it checks a segment's TCP sequence numbers against its direction (gaps,
  * retransmissions), follows the frame that earlier segments left open (ws_carry_t), and
  * sends a direction whose boundaries were lost back to ws-evidence.c. Then it shows what
@@ -24,184 +21,6 @@
 #include "core/wsc_mask.h"
 #include "core/wsc_http.h"
 
-/* What zlib and GLib allocated for the capture file (inflaters, decoders, buffers a
- * direction reuses): freed when the file is closed. */
-typedef struct {
-    gpointer p;
-    GDestroyNotify free_fn;
-} ws_owned_t;
-
-static GSList *ws_owned;
-
-void ws_free_on_close(gpointer p, GDestroyNotify free_fn)
-{
-    ws_owned_t *o = g_new(ws_owned_t, 1);
-
-    o->p = p;
-    o->free_fn = free_fn;
-    ws_owned = g_slist_prepend(ws_owned, o);
-}
-
-static void ws_owned_free(gpointer data)
-{
-    ws_owned_t *o = (ws_owned_t *)data;
-
-    o->free_fn(o->p);
-    g_free(o);
-}
-
-void ws_cleanup(void)
-{
-    g_slist_free_full(ws_owned, ws_owned_free);
-    ws_owned = NULL;
-}
-
-/*
- * Frame records of the capture file, by packet number and tvb_raw_offset() of the
- * frame. The record is its own key: one map entry per record and nothing per packet
- * (p_get_proto_data() walks a list, which a packet with 20,000 frames would make
- * quadratic).
- */
-static wmem_map_t *ws_frame_recs;
-
-static guint ws_frame_rec_hash(gconstpointer k)
-{
-    const ws_frame_rec_t *r = (const ws_frame_rec_t *)k;
-    return (r->num * 2654435761u) ^ (r->raw_offset * 40503u);
-}
-
-static gboolean ws_frame_rec_equal(gconstpointer a, gconstpointer b)
-{
-    const ws_frame_rec_t *x = (const ws_frame_rec_t *)a, *y = (const ws_frame_rec_t *)b;
-    return x->num == y->num && x->raw_offset == y->raw_offset;
-}
-
-void ws_stream_init(void)
-{
-    ws_frame_recs = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), ws_frame_rec_hash, ws_frame_rec_equal);
-}
-
-ws_frame_rec_t *ws_frame_rec_get(packet_info *pinfo, guint32 raw_offset)
-{
-    ws_frame_rec_t probe;
-
-    probe.num = pinfo->num;
-    probe.raw_offset = raw_offset;
-    return (ws_frame_rec_t *)wmem_map_lookup(ws_frame_recs, &probe);
-}
-
-void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_rec_t *rec)
-{
-    if (!rec)
-        return;
-    rec->num = pinfo->num;
-    rec->raw_offset = raw_offset;
-    wmem_map_insert(ws_frame_recs, rec, rec);
-}
-
-ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
-{
-    conversation_t *conv = find_or_create_conversation(pinfo);
-    ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
-
-    if (!st && create) {
-        st = wmem_new0(wmem_file_scope(), ws_conv_t);
-        copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
-        st->port0 = pinfo->srcport;
-        st->masked[0] = st->masked[1] = -1;
-        wsc_heur_conv_init(&st->heur);
-        conversation_add_proto_data(conv, proto_ws, st);
-    }
-    return st;
-}
-
-int ws_direction(const ws_conv_t *st, packet_info *pinfo)
-{
-    return (addresses_equal(&st->addr0, &pinfo->src) && st->port0 == pinfo->srcport) ? 0 : 1;
-}
-
-ws_pkt_t *ws_pkt_get(packet_info *pinfo, tvbuff_t *tvb, gboolean create)
-{
-    /* Where the bytes start and how many there are: TCP may hand one packet two
-     * reassembled runs that both start at raw offset 0 (another dissector's unfinished
-     * PDU, then ours). */
-    guint32 key = (guint32)tvb_raw_offset(tvb) ^ ((guint32)tvb_reported_length(tvb) * 2654435761u);
-    ws_pkt_t *pkt = (ws_pkt_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
-
-    if (!pkt && create) {
-        pkt = wmem_new0(wmem_file_scope(), ws_pkt_t);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, key, pkt);
-    }
-    return pkt;
-}
-
-/* The masking direction dir's frames must have: its own as seen, else the opposite of
- * the other direction's (RFC 6455 5.1); -1 while neither is known. */
-int ws_expected_mask(const ws_conv_t *st, int dir)
-{
-    return st->masked[dir] >= 0 ? st->masked[dir] : st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
-}
-
-/* Violations after which a header is no evidence of a frame boundary. */
-#define WS_V_BOUNDARY (WSC_V_RSV23 | WSC_V_RESERVED_OPCODE | WSC_V_CONTROL_FRAGMENTED | WSC_V_CONTROL_TOO_LONG | \
-                       WSC_V_NON_MINIMAL_LEN | WSC_V_RSV1_ON_CONTROL)
-
-/*
- * A header that breaks a rule of RFC 6455 5 in a conversation whose frame boundaries the
- * heuristic found: a wrong boundary far more likely than a broken sender. (After a
- * captured handshake the boundaries are known and such a frame is the sender's.)
- */
-static gboolean ws_header_untrusted_now(const ws_ctx_t *ctx, const wsc_frame_header *h)
-{
-    const ws_conv_t *st = ctx->conv;
-    int masked;
-
-    if (st->upgraded && !st->d[ctx->dir].resynced)
-        return FALSE;
-    if (wsc_frame_violations(h, 1) & WS_V_BOUNDARY)
-        return TRUE;
-    masked = ws_expected_mask(st, ctx->dir);
-    return masked >= 0 && masked != h->masked;
-}
-
-/* Where the header is: its packet, its raw offset, its length. */
-static gint64 *ws_untrusted_key(wmem_allocator_t *scope, packet_info *pinfo, tvbuff_t *tvb, guint offset,
-                                const wsc_frame_header *h, gint64 *buf)
-{
-    gint64 *k = scope ? wmem_new(scope, gint64) : buf;
-
-    *k = (gint64)((guint64)pinfo->num << 32 | (guint32)(tvb_raw_offset(tvb) + offset)) ^
-         (gint64)((guint64)h->payload_len * 0x9e3779b97f4a7c15ull);
-    return k;
-}
-
-/*
- * What the state says depends on where the first pass stood (the direction resynced
- * later, its masking learnt later): later passes take the first pass's verdict, kept for
- * the headers it did not trust, so that both show the same frames. Segments a later pass
- * decodes after the fact (ctx->retro) were never judged: the state decides.
- */
-gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
-                             const wsc_frame_header *h)
-{
-    ws_conv_t *st = ctx ? ctx->conv : NULL;
-    gint64 buf;
-    gboolean v;
-
-    if (!st)
-        return FALSE;
-    if (PINFO_FD_VISITED(pinfo) && !ctx->retro)
-        return st->untrusted && wmem_map_contains(st->untrusted, ws_untrusted_key(NULL, pinfo, tvb, offset, h, &buf));
-    v = ws_header_untrusted_now(ctx, h);
-    if (v && !PINFO_FD_VISITED(pinfo)) {
-        if (!st->untrusted)
-            st->untrusted = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
-        wmem_map_insert(st->untrusted, ws_untrusted_key(wmem_file_scope(), pinfo, tvb, offset, h, NULL),
-                        GINT_TO_POINTER(1));
-    }
-    return v;
-}
-
 /* tcp_dissect_pdus length callback: the same core parser as the heuristic. */
 static guint get_ws_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 {
@@ -220,30 +39,6 @@ static guint get_ws_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void 
         /* Too big to reassemble: take what this segment has, follow the rest in ws_pending_t. */
         return MAX(remaining, (guint)hdr.header_len);
     return (guint)total;
-}
-
-/* The TCP sequence number of the first byte of tvb, when TCP called us (directly or
- * through the port guard): data is then its struct tcpinfo. Inside TLS there is none. */
-/* Whether TLS is among the packet's layers (by id: proto_is_frame_protocol compares
- * every layer's name, ~400 instructions a segment). */
-gboolean ws_inside_tls(packet_info *pinfo)
-{
-    wmem_list_frame_t *l;
-
-    if (proto_tls <= 0)
-        return FALSE;
-    for (l = wmem_list_head(pinfo->layers); l; l = wmem_list_frame_next(l))
-        if (GPOINTER_TO_INT(wmem_list_frame_data(l)) == proto_tls)
-            return TRUE;
-    return FALSE;
-}
-
-gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
-{
-    if (!data || ws_inside_tls(pinfo))
-        return FALSE;
-    *seq = ((const struct tcpinfo *)data)->seq;
-    return TRUE;
 }
 
 /* TCP's sequence analysis flags a segment "previous segment not captured" with this bit
@@ -489,6 +284,8 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         /* That is for the direction's first bytes after the Upgrade only (first is
          * FALSE there when the port guard saw the handshake, TRUE again in later runs
          * TCP reassembles for us when HTTP handed the bytes without a sequence number). */
+        if (!d->upgrade_seen)
+            d->head_frame = pinfo->num;
         d->upgrade_seen = TRUE;
         if (end > 0) {
             pkt = ws_pkt_get(pinfo, tvb, TRUE);
@@ -640,6 +437,20 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     if (!PINFO_FD_VISITED(pinfo) && reassemble)
         ws_stream_first_pass(tvb, pinfo, st, ctx.dir, have_seq, seq);
     pkt = ws_pkt_get(pinfo, tvb, FALSE);
+    if (!pkt && PINFO_FD_VISITED(pinfo) && st->upgraded && ctx.dir == 0 && pinfo->num == st->d[0].head_frame &&
+        len > 0) {
+        /* HTTP or TCP handed this packet other bytes than on the first pass (a head in
+         * pieces, read otherwise): the head's rest, if that is what they begin with, is
+         * not read as frames here either. */
+        guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+        const guint8 *p = tvb_get_ptr(tvb, 0, (gint)n);
+        long end = n >= 7 && memcmp(p, "HTTP/1.", 7) == 0 ? wsc_http_header_end(p, n) : (long)wsc_http_head_rest(p, n);
+        if (end > 0) {
+            ws_show_unsynced(tvb_new_subset_length(tvb, 0, (gint)MIN((guint)end, len)), pinfo, tree,
+                             "The HTTP 101 answer's head, or the part of it HTTP did not read, not WebSocket");
+            return (int)tvb_captured_length(tvb);
+        }
+    }
     if (pkt && pkt->unsynced == WS_UNSYNCED_HUNTING && pkt->run && pkt->run->confirmed && PINFO_FD_VISITED(pinfo))
         /* Followed while its direction's boundaries were not yet trusted, and part of the
          * run that then earned enough: decoded now, as TCP handed it (not reassembled). */

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * ws-state.c: the plugin's state and how it is found. The conversation (ws_conv_t, on
+ * the TCP conversation), its two directions (ws_dir_t, in it), the per-packet facts
+ * (ws_pkt_t, proto data keyed by where the bytes start), the frame records (a map by
+ * packet and offset), the first pass's verdicts on headers it did not trust (kept for
+ * later passes), and what the file owns through zlib and GLib, freed when it closes.
+ * Also what TCP tells about a segment: its sequence number, and whether TLS carries it.
+ * Every stage reads its state through these; nothing here dissects.
+ */
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include "ws-int.h"
+/* What zlib and GLib allocated for the capture file (inflaters, decoders, buffers a
+ * direction reuses): freed when the file is closed. */
+typedef struct {
+    gpointer p;
+    GDestroyNotify free_fn;
+} ws_owned_t;
+
+static GSList *ws_owned;
+
+void ws_free_on_close(gpointer p, GDestroyNotify free_fn)
+{
+    ws_owned_t *o = g_new(ws_owned_t, 1);
+
+    o->p = p;
+    o->free_fn = free_fn;
+    ws_owned = g_slist_prepend(ws_owned, o);
+}
+
+static void ws_owned_free(gpointer data)
+{
+    ws_owned_t *o = (ws_owned_t *)data;
+
+    o->free_fn(o->p);
+    g_free(o);
+}
+
+void ws_cleanup(void)
+{
+    g_slist_free_full(ws_owned, ws_owned_free);
+    ws_owned = NULL;
+}
+
+/*
+ * Frame records of the capture file, by packet number and tvb_raw_offset() of the
+ * frame. The record is its own key: one map entry per record and nothing per packet
+ * (p_get_proto_data() walks a list, which a packet with 20,000 frames would make
+ * quadratic).
+ */
+static wmem_map_t *ws_frame_recs;
+
+static guint ws_frame_rec_hash(gconstpointer k)
+{
+    const ws_frame_rec_t *r = (const ws_frame_rec_t *)k;
+    return (r->num * 2654435761u) ^ (r->raw_offset * 40503u);
+}
+
+static gboolean ws_frame_rec_equal(gconstpointer a, gconstpointer b)
+{
+    const ws_frame_rec_t *x = (const ws_frame_rec_t *)a, *y = (const ws_frame_rec_t *)b;
+    return x->num == y->num && x->raw_offset == y->raw_offset;
+}
+
+void ws_stream_init(void)
+{
+    ws_frame_recs = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), ws_frame_rec_hash, ws_frame_rec_equal);
+}
+
+ws_frame_rec_t *ws_frame_rec_get(packet_info *pinfo, guint32 raw_offset)
+{
+    ws_frame_rec_t probe;
+
+    probe.num = pinfo->num;
+    probe.raw_offset = raw_offset;
+    return (ws_frame_rec_t *)wmem_map_lookup(ws_frame_recs, &probe);
+}
+
+void ws_frame_rec_put(packet_info *pinfo, guint32 raw_offset, ws_frame_rec_t *rec)
+{
+    if (!rec)
+        return;
+    rec->num = pinfo->num;
+    rec->raw_offset = raw_offset;
+    wmem_map_insert(ws_frame_recs, rec, rec);
+}
+
+ws_conv_t *ws_conv_get(packet_info *pinfo, gboolean create)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
+
+    if (!st && create) {
+        st = wmem_new0(wmem_file_scope(), ws_conv_t);
+        copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
+        st->port0 = pinfo->srcport;
+        st->masked[0] = st->masked[1] = -1;
+        wsc_heur_conv_init(&st->heur);
+        conversation_add_proto_data(conv, proto_ws, st);
+    }
+    return st;
+}
+
+int ws_direction(const ws_conv_t *st, packet_info *pinfo)
+{
+    return (addresses_equal(&st->addr0, &pinfo->src) && st->port0 == pinfo->srcport) ? 0 : 1;
+}
+
+ws_pkt_t *ws_pkt_get(packet_info *pinfo, tvbuff_t *tvb, gboolean create)
+{
+    /* Where the bytes start and how many there are: TCP may hand one packet two
+     * reassembled runs that both start at raw offset 0 (another dissector's unfinished
+     * PDU, then ours). */
+    guint32 key = (guint32)tvb_raw_offset(tvb) ^ ((guint32)tvb_reported_length(tvb) * 2654435761u);
+    ws_pkt_t *pkt = (ws_pkt_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ws, key);
+
+    if (!pkt && create) {
+        pkt = wmem_new0(wmem_file_scope(), ws_pkt_t);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_ws, key, pkt);
+    }
+    return pkt;
+}
+
+/* The masking direction dir's frames must have: its own as seen, else the opposite of
+ * the other direction's (RFC 6455 5.1); -1 while neither is known. */
+int ws_expected_mask(const ws_conv_t *st, int dir)
+{
+    return st->masked[dir] >= 0 ? st->masked[dir] : st->masked[dir ^ 1] >= 0 ? !st->masked[dir ^ 1] : -1;
+}
+
+/* Violations after which a header is no evidence of a frame boundary. */
+#define WS_V_BOUNDARY (WSC_V_RSV23 | WSC_V_RESERVED_OPCODE | WSC_V_CONTROL_FRAGMENTED | WSC_V_CONTROL_TOO_LONG | \
+                       WSC_V_NON_MINIMAL_LEN | WSC_V_RSV1_ON_CONTROL)
+
+/*
+ * A header that breaks a rule of RFC 6455 5 in a conversation whose frame boundaries the
+ * heuristic found: a wrong boundary far more likely than a broken sender. (After a
+ * captured handshake the boundaries are known and such a frame is the sender's.)
+ */
+static gboolean ws_header_untrusted_now(const ws_ctx_t *ctx, const wsc_frame_header *h)
+{
+    const ws_conv_t *st = ctx->conv;
+    int masked;
+
+    if (st->upgraded && !st->d[ctx->dir].resynced)
+        return FALSE;
+    if (wsc_frame_violations(h, 1) & WS_V_BOUNDARY)
+        return TRUE;
+    masked = ws_expected_mask(st, ctx->dir);
+    return masked >= 0 && masked != h->masked;
+}
+
+/* Where the header is: its packet, its raw offset, its length. */
+static gint64 *ws_untrusted_key(wmem_allocator_t *scope, packet_info *pinfo, tvbuff_t *tvb, guint offset,
+                                const wsc_frame_header *h, gint64 *buf)
+{
+    gint64 *k = scope ? wmem_new(scope, gint64) : buf;
+
+    *k = (gint64)((guint64)pinfo->num << 32 | (guint32)(tvb_raw_offset(tvb) + offset)) ^
+         (gint64)((guint64)h->payload_len * 0x9e3779b97f4a7c15ull);
+    return k;
+}
+
+/*
+ * What the state says depends on where the first pass stood (the direction resynced
+ * later, its masking learnt later): later passes take the first pass's verdict, kept for
+ * the headers it did not trust, so that both show the same frames. Segments a later pass
+ * decodes after the fact (ctx->retro) were never judged: the state decides.
+ */
+gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
+                             const wsc_frame_header *h)
+{
+    ws_conv_t *st = ctx ? ctx->conv : NULL;
+    gint64 buf;
+    gboolean v;
+
+    if (!st)
+        return FALSE;
+    if (PINFO_FD_VISITED(pinfo) && !ctx->retro)
+        return st->untrusted && wmem_map_contains(st->untrusted, ws_untrusted_key(NULL, pinfo, tvb, offset, h, &buf));
+    v = ws_header_untrusted_now(ctx, h);
+    if (v && !PINFO_FD_VISITED(pinfo)) {
+        if (!st->untrusted)
+            st->untrusted = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
+        wmem_map_insert(st->untrusted, ws_untrusted_key(wmem_file_scope(), pinfo, tvb, offset, h, NULL),
+                        GINT_TO_POINTER(1));
+    }
+    return v;
+}
+
+/* The TCP sequence number of the first byte of tvb, when TCP called us (directly or
+ * through the port guard): data is then its struct tcpinfo. Inside TLS there is none. */
+/* Whether TLS is among the packet's layers (by id: proto_is_frame_protocol compares
+ * every layer's name, ~400 instructions a segment). */
+gboolean ws_inside_tls(packet_info *pinfo)
+{
+    wmem_list_frame_t *l;
+
+    if (proto_tls <= 0)
+        return FALSE;
+    for (l = wmem_list_head(pinfo->layers); l; l = wmem_list_frame_next(l))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(l)) == proto_tls)
+            return TRUE;
+    return FALSE;
+}
+
+gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
+{
+    if (!data || ws_inside_tls(pinfo))
+        return FALSE;
+    *seq = ((const struct tcpinfo *)data)->seq;
+    return TRUE;
+}
