@@ -105,7 +105,7 @@ uint8_t ws_in_pass2[MAX_PKTS]; /* the plugin put anything in the packet's tree *
 
 uint32_t tcp_runs[2][MAX_PKTS];
 unsigned long n_tcp_differs;
-int proto_http_id = -1;
+int proto_http_id = -1, proto_malformed_id = -1;
 
 /* The runs of bytes TCP reassembled for the packet ("Reassembled TCP" data sources), by
  * length: on the second pass libwireshark hands them from what the first pass stored. */
@@ -145,10 +145,16 @@ void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels
 {
     for (proto_node *c = node->first_child; c; c = c->next) {
         field_info *fi = PNODE_FINFO(c);
-        if (fi && labels) {
-            char label[ITEM_LABEL_LENGTH];
-            proto_item_fill_label(fi, label);
-            if (strstr(label, "Dissector bug")) {
+        if (fi && labels && fi->hfinfo->id == proto_malformed_id) {
+            /* libwireshark's "[Dissector bug, protocol X: ...]" item (show_exception), not
+             * any label that happens to read so (a fuzzed HTTP header did). */
+            char buf[ITEM_LABEL_LENGTH];
+            const char *label = buf;
+            if (fi->rep)
+                label = fi->rep->representation;
+            else
+                proto_item_fill_label(fi, buf);
+            if (strncmp(label, "[Dissector bug", 14) == 0) {
                 if (strstr(label, "protocol WS:") || strstr(label, "/ws-") || strstr(label, "wsc_")) {
                     fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u)\n", label, k + 1);
                     abort();
@@ -252,7 +258,10 @@ void check_reference(int pass)
             known = k->e <= ref_end[dir];
             for (uint32_t r = 0; known && r < nrefs[dir] && !ok; r++) {
                 const ref_t *x = &refs[dir][r];
-                if (x->off + x->len > k->s && x->off + x->len <= k->e && x->len == (uint32_t)f->length &&
+                /* (A packet without payload, a FIN, can complete a run TCP reassembled at
+                 * the end of the stream: its frames end in earlier packets.) */
+                if ((x->off + x->len > k->s || k->s == k->e) && x->off + x->len <= k->e &&
+                    x->len == (uint32_t)f->length &&
                     fnv(stream[dir] + x->off, x->len) == f->hash)
                     ok = 1;
             }

@@ -231,6 +231,7 @@ static void init_once(const char *arg0)
     proto_ws_id = proto_get_id_by_filter_name("ws");
     proto_tls_id = proto_get_id_by_filter_name("tls");
     proto_http_id = proto_get_id_by_filter_name("http");
+    proto_malformed_id = proto_get_id_by_filter_name("_ws.malformed");
     hf_opcode = proto_registrar_get_id_byname("ws.opcode");
     hf_payload = proto_registrar_get_id_byname("ws.payload");
     hf_evidence = proto_registrar_get_id_byname("ws.heur.evidence");

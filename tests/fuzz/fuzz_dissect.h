@@ -32,7 +32,7 @@ extern pkt_t pkts[MAX_PKTS];
 extern uint32_t npkts;
 extern uint8_t *stream[2];                    /* each direction's bytes, lost ones included */
 extern uint32_t stream_len[2], stream_gap[2]; /* stream_gap: offset of the first lost byte */
-extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence, proto_http_id;
+extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence, proto_http_id, proto_malformed_id;
 extern int by_handshake, strict;
 extern unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
 extern unsigned long n_wireshark_bugs; /* "Dissector bug" items of other dissectors */
