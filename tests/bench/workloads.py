@@ -17,6 +17,8 @@ NAME is one of:
               still unmasks and shows the whole text
   compressed  permessage-deflate in both directions with context takeover, 50,000
               JSON messages of 100 to 1,500 bytes
+  small_nohs  the same without the TCP and HTTP handshakes (a capture begun after them)
+  shortconns  100,000 short TCP connections to unregistered ports (not WebSocket)
   nonws       about 105 MB of TCP that is not WebSocket: HTTP downloads on port 80,
               an HTTP API on 8080, TLS on 443, SSH on 22, bulk binary on an
               unregistered port and 2,000 short conversations on unregistered ports
@@ -69,10 +71,11 @@ def chat_text(rnd, lo, hi):
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def small(w, rnd, scale):
+def small(w, rnd, scale, handshake=True):
     port = 8765
-    s = TcpStream(50001, port, caddr="127.0.0.1", saddr="127.0.0.1", sink=w.add)
-    upgrade(s, rnd, port)
+    s = TcpStream(50001, port, caddr="127.0.0.1", saddr="127.0.0.1", handshake=handshake, sink=w.add)
+    if handshake:
+        upgrade(s, rnd, port)
     texts = [chat_text(rnd, 80, 120) for _ in range(512)]
     n = int(200000 * scale)
     for i in range(n):
@@ -208,7 +211,25 @@ def large256(w, rnd, scale):
     large(w, rnd, scale, sizes=(256 << 10,))
 
 
-WORKLOADS = {"small": small, "large": large, "large256": large256, "compressed": compressed, "nonws": nonws}
+def small_nohs(w, rnd, scale):
+    small(w, rnd, scale, handshake=False)
+
+
+def shortconns(w, rnd, scale):
+    """100,000 short TCP connections (handshake, a request line, a 200-1,400-byte answer,
+    FIN both ways) to unregistered ports: every segment the heuristic sees is a new
+    conversation's, its worst case."""
+    for i in range(max(1, int(100000 * scale))):
+        s = TcpStream(1024 + i % 60000, 30000 + rnd.randint(0, 9999), caddr="10.%d.%d.%d" % (1 + i // 60000, i // 250 % 240, 1 + i % 250),
+                      saddr="10.200.0.%d" % (1 + i % 50), sink=w.add)
+        s.send("c", b"GET " + rnd.choice(WORDS).encode() + b" " + str(rnd.randint(0, 99999)).encode() + b"\r\n")
+        s.send("s", rnd.randbytes(rnd.randint(200, 1400)))
+        s.ack("c")
+        s.close()
+
+
+WORKLOADS = {"small": small, "small_nohs": small_nohs, "large": large, "large256": large256,
+             "compressed": compressed, "nonws": nonws, "shortconns": shortconns}
 
 
 def make(name, path, scale=1.0, seed=6455):
