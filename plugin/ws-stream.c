@@ -245,6 +245,25 @@ static gboolean ws_continue_open_frame(tvbuff_t *tvb, packet_info *pinfo, ws_con
 }
 
 /*
+ * How long the HTTP head that tvb begins with is: a 101's whole head ("HTTP/1." to its
+ * empty line), else, when rest is TRUE, the part of one that HTTP did not read
+ * (wsc_http_head_rest says why no frames a server sends read as such); 0 or less when
+ * neither, or not all of it is there.
+ */
+static long ws_head_len(tvbuff_t *tvb, gboolean rest)
+{
+    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
+    const guint8 *p;
+
+    if (n == 0)
+        return 0;
+    p = tvb_get_ptr(tvb, 0, (gint)n);
+    if (n >= 7 && memcmp(p, "HTTP/1.", 7) == 0)
+        return wsc_http_header_end(p, n);
+    return rest ? (long)wsc_http_head_rest(p, n) : 0;
+}
+
+/*
  * First pass of a segment of an accepted conversation: the sequence check, the
  * search for frame boundaries after a gap, the frame left open by earlier segments.
  * Returns FALSE when the segment is not to be decoded as frames (pkt->unsynced says why).
@@ -272,16 +291,13 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
          * keeps the run HTTP started). No WebSocket stream starts with "H" (0x48 would
          * be a close frame without FIN, RFC 6455 5.5): the head ends where HTTP said
          * when it handed us the connection, or else at its empty line. */
-        guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
-        long end = n >= 7 ? wsc_http_header_end(tvb_get_ptr(tvb, 0, (gint)n), n) : 0;
-        if (st->http_head_end && st->http_head_end < tvb_captured_length(tvb))
+        /* If HTTP ended the head early (at a line it did not read as a header), what it
+         * handed on is the head's rest: looked for in the server's first bytes only. */
+        long end = ws_head_len(tvb, dir == 0 && !d->upgrade_seen);
+        if (st->http_head_end && st->http_head_end < tvb_captured_length(tvb) &&
+            tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) == 0)
             end = (long)st->http_head_end;
-        if (end <= 0 || tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) != 0)
-            /* HTTP ended the head early (at a line it did not read as a header): what
-             * it handed on is the head's rest when it is text lines up to an empty line
-             * (wsc_http_head_rest says why no frames a server sends read as such). */
-            end = dir == 0 && n && !d->upgrade_seen ? (long)wsc_http_head_rest(tvb_get_ptr(tvb, 0, (gint)n), n) : 0;
-        /* That is for the direction's first bytes after the Upgrade only (first is
+        /* The rest is for the direction's first bytes after the Upgrade only (first is
          * FALSE there when the port guard saw the handshake, TRUE again in later runs
          * TCP reassembles for us when HTTP handed the bytes without a sequence number). */
         if (!d->upgrade_seen)
@@ -368,10 +384,7 @@ static void ws_dissect_frames(tvbuff_t *tvb, guint offset, packet_info *pinfo, p
 /* Does the tvb begin with an HTTP/1.x head exactly head_len bytes long? */
 static gboolean ws_starts_with_101_head(tvbuff_t *tvb, guint head_len)
 {
-    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
-
-    return n >= 7 && tvb_memeql(tvb, 0, (const guint8 *)"HTTP/1.", 7) == 0 &&
-           wsc_http_header_end(tvb_get_ptr(tvb, 0, (gint)n), n) == (long)head_len;
+    return ws_head_len(tvb, FALSE) == (long)head_len;
 }
 
 /* What the PDU callbacks of one dissect_ws_stream() call share. */
@@ -442,20 +455,19 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
         /* HTTP or TCP handed this packet other bytes than on the first pass (a head in
          * pieces, read otherwise): the head's rest, if that is what they begin with, is
          * not read as frames here either. */
-        guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
-        const guint8 *p = tvb_get_ptr(tvb, 0, (gint)n);
-        long end = n >= 7 && memcmp(p, "HTTP/1.", 7) == 0 ? wsc_http_header_end(p, n) : (long)wsc_http_head_rest(p, n);
+        long end = ws_head_len(tvb, TRUE);
         if (end > 0) {
             ws_show_unsynced(tvb_new_subset_length(tvb, 0, (gint)MIN((guint)end, len)), pinfo, tree,
                              "The HTTP 101 answer's head, or the part of it HTTP did not read, not WebSocket");
             return (int)tvb_captured_length(tvb);
         }
     }
-    if (pkt && pkt->unsynced == WS_UNSYNCED_HUNTING && pkt->run && pkt->run->confirmed && PINFO_FD_VISITED(pinfo))
+    if (pkt && pkt->unsynced == WS_UNSYNCED_HUNTING && pkt->run && pkt->run->confirmed && PINFO_FD_VISITED(pinfo)) {
         /* Followed while its direction's boundaries were not yet trusted, and part of the
          * run that then earned enough: decoded now, as TCP handed it (not reassembled). */
-        reassemble = FALSE, ctx.retro = TRUE;
-    else if (pkt && pkt->unsynced) {
+        reassemble = FALSE;
+        ctx.retro = TRUE;
+    } else if (pkt && pkt->unsynced) {
         ws_show_unsynced(tvb, pinfo, tree, pkt->unsynced == WS_UNSYNCED_OLD ?
                          "Bytes already seen in an earlier segment (retransmission), not decoded again" :
                          "Not decoded: bytes after a gap in the TCP stream, before the next frame boundary");
