@@ -25,6 +25,9 @@
 static GHashTable *ws_guarded_ports;
 /* Segments of a conversation on a guarded port after which the owner keeps it. */
 #define WS_GUARD_MAX_TRIES 2000
+/* Data segments per direction of a conversation the capture joined in its middle that
+ * the port's dissector gets without reassembly while the choice is open (dissect_ws_guard). */
+#define WS_GUARD_WHOLE_SEGS 64
 
 /* A header value of the handshake as a string of the capture's lifetime, or NULL. */
 static const char *ws_header_value(const guint8 *v, size_t n)
@@ -373,15 +376,19 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (st->claimed && !st->upgraded)
         return ws_call_below(ws_handle, tvb, pinfo, tree, data);
     if (!PINFO_FD_VISITED(pinfo) && st->port_choice == WS_PORT_UNDECIDED && !st->claimed && owner &&
-        owner != http_tcp_handle && !ws_tcp_start_seen(pinfo)) {
-        /* A capture that began in the middle of the connection: the first segment of
-         * each direction starts anywhere, inside a WebSocket frame perhaps, and the
-         * port's dissector would read a length from it and keep every later segment
-         * of the direction to itself, waiting for a PDU that never ends. It gets that
-         * segment alone. */
+        !ws_tcp_start_seen(pinfo)) {
+        /* A capture that began in the middle of the connection: its segments start
+         * anywhere, inside a WebSocket frame perhaps, and the port's dissector would
+         * read a length from one of them (HTTP waits for a line end) and keep every
+         * later segment of the direction to itself, waiting for a PDU that never ends,
+         * out of the heuristic's sight (MQTT on 1883 did, for a whole direction). The
+         * first WS_GUARD_WHOLE_SEGS segments of each direction it gets alone while the
+         * choice is open (until 2026-12-03 only the first, and not on HTTP's ports). */
         int dir = ws_direction(st, pinfo);
-        if (st->guard_segs[dir] < 2 && st->guard_segs[dir]++ == 0)
+        if (st->guard_segs[dir] < WS_GUARD_WHOLE_SEGS) {
+            st->guard_segs[dir]++;
             ws_pkt_get(pinfo, tvb, TRUE)->owner_whole = TRUE;
+        }
     }
     if (st->port_choice != WS_PORT_OWNER || PINFO_FD_VISITED(pinfo)) {
         ws_pkt_t *pkt = ws_pkt_get(pinfo, tvb, FALSE);

@@ -147,7 +147,7 @@ typedef struct {
     gboolean guard_watched; /* the port guard saw every segment the port's dissector had */
     guint8 port_choice;  /* WS_PORT_*: on a guarded port, who gets the conversation */
     guint16 port_tries;  /* segments seen on a guarded port before deciding */
-    guint8 guard_segs[2];/* data segments per direction the guard handed to the port's dissector, up to 2 */
+    guint8 guard_segs[2];/* data segments per direction the guard handed to the port's dissector whole, up to WS_GUARD_WHOLE_SEGS */
     gboolean claimed;
     guint8 found_by;         /* WS_FOUND_*: how the conversation was recognised */
     guint32 claim_frame;

@@ -466,6 +466,16 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         n = (size_t)((uint64_t)(len - used) < d->owed ? (uint64_t)(len - used) : d->owed);
         if (is_plain_text(&h) && !open_text_ok(d, &h, buf + used, n))
             return (size_t)-1;
+        if (h.opcode == WSC_OP_CLOSE && d->payload_pos == 0 && n == h.payload_len) {
+            /* A close frame whose payload came whole after its header (header and
+             * payload written apart): its code and reason are checked as in one piece. */
+            if (!close_payload_ok(buf + used, n, &h))
+                return (size_t)-1;
+            if (n >= 2 && close_reason_plain(buf + used, n, &h)) {
+                *points += n >= 6 ? 3 : 2;
+                *evidence |= WSC_EV_CLOSE_CODE;
+            }
+        }
         out->skip_payload = n;
         out->skip_payload_pos = d->payload_pos;
         out->skip_payload_len = h.payload_len;

@@ -230,6 +230,35 @@ static void test_split_header_and_payload(void)
     g_assert_cmpuint(seg.skip_header, ==, sizeof(hdr) - 1);
 }
 
+/* A close frame written as header, then payload (websocket-client's way): the payload's
+ * segment is judged by the close code and reason as a close in one piece is, so that a
+ * side that sends nothing but its close can be found; a code no endpoint sends rejects it. */
+static void test_split_close(void)
+{
+    static const uint8_t key[4] = { 0x0d, 0x9b, 0xc3, 0x23 };
+    static const char plain[] = "\x03\xe9going away";   /* 1001 */
+    static const char badcode[] = "\x03\xedgoing away"; /* 1005: never on the wire */
+    uint8_t hdr[6] = { 0x88, 0x80 | (uint8_t)(sizeof(plain) - 1), 0x0d, 0x9b, 0xc3, 0x23 };
+    uint8_t pay[sizeof(plain) - 1], bad[sizeof(plain) - 1];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t i;
+
+    for (i = 0; i < sizeof(pay); i++) {
+        pay[i] = (uint8_t)(plain[i] ^ key[i & 3]);
+        bad[i] = (uint8_t)(badcode[i] ^ key[i & 3]);
+    }
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, pay, sizeof(pay), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_true(c.evidence & WSC_EV_CLOSE_CODE);
+    /* split frame 1, exact fit 1, a code with a reason 3 */
+    g_assert_cmpint(c.dir[0].score, >=, 5);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, bad, sizeof(bad), 1, 99, &seg), ==, WSC_SEG_REJECT);
+}
+
 /* An empty frame whose header ends in this segment: what it was is reported (the glue
  * labels the header bytes with it), not the opcode of an earlier frame. */
 static void test_split_empty_frame_reports_opcode(void)
@@ -594,6 +623,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/partial", test_partial_frames);
     g_test_add_func("/core/heur/split_header_and_payload", test_split_header_and_payload);
     g_test_add_func("/core/heur/split_empty_frame", test_split_empty_frame_reports_opcode);
+    g_test_add_func("/core/heur/split_close", test_split_close);
     g_test_add_func("/core/heur/other_protocols", test_other_protocols);
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
