@@ -496,8 +496,11 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
              * right after its header's (header and payload written apart): a frame
              * found in random bytes that happens to end with some later segment proves
              * nothing. */
+            /* (Text longer than WSC_HEUR_MAX_TEXT_CHECK is judged by its checked
+             * prefix, as a whole frame in one segment is.) */
+            int text_checked = d->text_seen == h.payload_len || d->text_seen >= WSC_HEUR_MAX_TEXT_CHECK;
             if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
-                (is_plain_text(&h) ? d->text_seen == h.payload_len && !d->text_nul : d->open_segments == 0)) {
+                (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0)) {
                 *points += 1;
                 *evidence |= WSC_EV_SPLIT_FRAME;
                 if (is_plain_text(&h) && !d->text_nul)

@@ -259,6 +259,32 @@ static void test_split_close(void)
     g_assert_cmpint(wsc_heur_conv_feed(&c, 0, bad, sizeof(bad), 1, 99, &seg), ==, WSC_SEG_REJECT);
 }
 
+/* A text longer than the UTF-8 check (WSC_HEUR_MAX_TEXT_CHECK) whose payload follows its
+ * header in the next segment earns what such a text in one segment earns: its checked
+ * prefix counts (it earned nothing before, and a lone long text after a cut was lost). */
+static void test_split_long_text(void)
+{
+    static uint8_t pay[3000];
+    uint8_t hdr[4] = { 0x81, 126, (uint8_t)(sizeof(pay) >> 8), (uint8_t)(sizeof(pay) & 0xff) };
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    size_t i;
+
+    for (i = 0; i < sizeof(pay); i++)
+        pay[i] = (uint8_t)("lorem ipsum dolor "[i % 18]);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, pay, sizeof(pay), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_true(c.evidence & WSC_EV_SPLIT_FRAME);
+    g_assert_true(c.evidence & WSC_EV_TEXT_UTF8);
+    g_assert_cmpint(c.dir[0].score, >=, 5);
+    /* Bytes that are not UTF-8 in the checked prefix: rejected. */
+    pay[10] = 0xff;
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, hdr, sizeof(hdr), 1, 99, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, pay, sizeof(pay), 1, 99, &seg), ==, WSC_SEG_REJECT);
+}
+
 /* An empty frame whose header ends in this segment: what it was is reported (the glue
  * labels the header bytes with it), not the opcode of an earlier frame. */
 static void test_split_empty_frame_reports_opcode(void)
@@ -624,6 +650,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/split_header_and_payload", test_split_header_and_payload);
     g_test_add_func("/core/heur/split_empty_frame", test_split_empty_frame_reports_opcode);
     g_test_add_func("/core/heur/split_close", test_split_close);
+    g_test_add_func("/core/heur/split_long_text", test_split_long_text);
     g_test_add_func("/core/heur/other_protocols", test_other_protocols);
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
