@@ -383,7 +383,7 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
          * later segment of the direction to itself, waiting for a PDU that never ends,
          * out of the heuristic's sight (MQTT on 1883 did, for a whole direction). The
          * first WS_GUARD_WHOLE_SEGS segments of each direction it gets alone while the
-         * choice is open (until 2026-12-03 only the first, and not on HTTP's ports). */
+         * choice is open, on HTTP's ports too. */
         int dir = ws_direction(st, pinfo);
         if (st->guard_segs[dir] < WS_GUARD_WHOLE_SEGS) {
             st->guard_segs[dir]++;

@@ -92,6 +92,15 @@ static int close_reason_plain(const uint8_t *p, size_t n, const wsc_frame_header
     return !has_control(b + 2, n - 2);
 }
 
+/* What the whole payload of a close frame (n >= 2 bytes, code valid) earns when its
+ * reason is plain text: a bare code is worth less than one with a reason. */
+static int close_code_points(const uint8_t *p, size_t n, const wsc_frame_header *h)
+{
+    if (n < 2 || !close_reason_plain(p, n, h))
+        return 0;
+    return n >= 6 ? 3 : 2;
+}
+
 /* The first n (< header length) bytes of a frame header obey RFC 6455 5.2 and 5.4 as far as they go. */
 static int partial_header_ok(const uint8_t *p, size_t n, int expect_masked, int in_message, int rsv1_allowed)
 {
@@ -245,12 +254,11 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                 r->reject |= WSC_R_BAD_CLOSE;
                 return;
             }
-            if (visible >= 2 && whole && close_reason_plain(payload, visible, &h)) {
+            if (whole && close_code_points(payload, visible, &h)) {
                 /* Only a whole close frame: the first bytes of a longer one are a
                  * valid code one time in 30 by chance. */
                 r->evidence |= WSC_EV_CLOSE_CODE;
-                /* A bare code is worth less than one with a reason of plain text. */
-                r->score += visible >= 6 ? 3 : 2;
+                r->score += close_code_points(payload, visible, &h);
             } else if (visible < 2) {
                 r->evidence |= WSC_EV_CONTROL;
             }
@@ -469,10 +477,12 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         if (h.opcode == WSC_OP_CLOSE && d->payload_pos == 0 && n == h.payload_len) {
             /* A close frame whose payload came whole after its header (header and
              * payload written apart): its code and reason are checked as in one piece. */
+            int pts;
             if (!close_payload_ok(buf + used, n, &h))
                 return (size_t)-1;
-            if (n >= 2 && close_reason_plain(buf + used, n, &h)) {
-                *points += n >= 6 ? 3 : 2;
+            pts = close_code_points(buf + used, n, &h);
+            if (pts) {
+                *points += pts;
                 *evidence |= WSC_EV_CLOSE_CODE;
             }
         }
@@ -495,9 +505,8 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
              * counts as a whole frame; other payload only when it fills the segment
              * right after its header's (header and payload written apart): a frame
              * found in random bytes that happens to end with some later segment proves
-             * nothing. */
-            /* (Text longer than WSC_HEUR_MAX_TEXT_CHECK is judged by its checked
-             * prefix, as a whole frame in one segment is.) */
+             * nothing. Text longer than WSC_HEUR_MAX_TEXT_CHECK is judged by its
+             * checked prefix, as a whole frame in one segment is. */
             int text_checked = d->text_seen == h.payload_len || d->text_seen >= WSC_HEUR_MAX_TEXT_CHECK;
             if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
                 (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0)) {
