@@ -5,11 +5,11 @@
  * conversation is accepted), the port guard in front of the TCP ports other dissectors
  * own (the port's dissector, HTTP for a handshake, or us), HTTP's Upgrade (the router,
  * which leaves the connection to the built-in dissector when this plugin is disabled,
- * and the takeover, which reads what the handshake negotiated), a 101 answer whose
- * request was not captured (read with the core's wsc_http101_parse), and the
- * conversation dissector set on an accepted conversation (dissect_ws_tcp), which on
+ * and the takeover, which reads what the handshake negotiated), and the conversation
+ * dissector set on an accepted conversation (dissect_ws_tcp), which on
  * later passes also gets the segments before the decision. Everything accepted goes on
- * to ws-stream.c's dissect_ws_stream.
+ * to ws-stream.c's dissect_ws_stream. An Upgrade HTTP did not follow (a late 101, a
+ * request in pieces) is ws-late101.c's.
  */
 #include <wireshark.h>
 #include <epan/packet.h>
@@ -29,194 +29,6 @@ static GHashTable *ws_guarded_ports;
  * the port's dissector gets without reassembly while the choice is open (dissect_ws_guard). */
 #define WS_GUARD_WHOLE_SEGS 64
 
-/* A header value of the handshake as a string of the capture's lifetime, or NULL. */
-static const char *ws_header_value(const guint8 *v, size_t n)
-{
-    return v ? wmem_strndup(wmem_file_scope(), (const char *)v, n) : NULL;
-}
-
-/* x-webkit-deflate-frame (or deflate-frame) and not permessage-deflate was negotiated. */
-static gboolean ws_negotiated_deflate_frame(const char *extensions)
-{
-    return extensions && !strstr(extensions, "permessage-deflate") && strstr(extensions, "deflate-frame") != NULL;
-}
-
-/*
- * First pass: a segment that begins with a whole "101 Switching Protocols" naming
- * websocket, the first bytes of its direction, while the other direction has sent
- * nothing or only what began with "GET " (a request HTTP did not take: it came in
- * pieces too small for HTTP's heuristic, or the port is not HTTP's). The capture began
- * after the client's request, or HTTP missed it, and HTTP does not switch to WebSocket
- * without it: the conversation is ours from here, as if HTTP had handed it over. The
- * server's frames start right after the header block, the client's with its next
- * bytes; what was negotiated is read from the answer. Returns TRUE when taken.
- */
-static gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st)
-{
-    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
-    int dir, i;
-    wsc_http101 h;
-
-    if (PINFO_FD_VISITED(pinfo) || st->claimed || n < 14 || ws_tvb_get_u8(tvb, 0) != 'H')
-        return FALSE;
-    dir = ws_direction(st, pinfo);
-    if (st->d[dir].seq_known || (st->fed_num != 0 && !st->d[dir ^ 1].http_get))
-        return FALSE;
-    if (!wsc_http101_parse(tvb_get_ptr(tvb, 0, n), n, &h))
-        return FALSE;
-    st->late_req = st->d[dir ^ 1].http_get;
-    if (dir != 0) {
-        /* Direction 0 is the server's: where the client's stream stands (after its
-         * request) goes with it. */
-        st->d[1].next_seq = st->d[0].next_seq;
-        st->d[1].seq_known = st->d[0].seq_known;
-        st->d[0].seq_known = FALSE;
-    }
-    for (i = 0; i < 2; i++) {
-        /* Whatever the heuristic made of the request is forgotten. */
-        st->d[i].run = NULL;
-        st->d[i].track_known = FALSE;
-        st->d[i].hunting = FALSE;
-        st->d[i].resynced = FALSE;
-        st->masked[i] = -1;
-        st->d[i].http_get = FALSE;
-        ws_carry_drop(&st->d[i]);
-        ws_dir_break(&st->d[i]);
-        wsc_heur_conv_reset_dir(&st->heur, i);
-    }
-    st->claimed = TRUE;
-    st->upgraded = TRUE;
-    st->claim_frame = pinfo->num;
-    st->evidence = st->late_req ? "HTTP 101 answer to an Upgrade request that HTTP did not recognise"
-                                : "HTTP 101 answer to an Upgrade request that was not captured";
-    st->found_by = WS_FOUND_LATE_101;
-    st->subprotocol = ws_header_value(h.protocol, h.protocol_len);
-    st->extensions = ws_header_value(h.extensions, h.extensions_len);
-    st->deflate_frame = ws_negotiated_deflate_frame(st->extensions);
-    st->resp101_frame = pinfo->num;
-    st->resp101_raw = (guint32)tvb_raw_offset(tvb);
-    st->resp101_len = (guint32)h.header_len;
-    /* Direction 0 is the server's. */
-    copy_address_wmem(wmem_file_scope(), &st->addr0, &pinfo->src);
-    st->port0 = pinfo->srcport;
-    conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
-    return TRUE;
-}
-
-/* A piece of an Upgrade request that HTTP did not take. */
-static int ws_show_request_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
-{
-    proto_item *ti;
-
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
-    col_set_str(pinfo->cinfo, COL_INFO, "Part of the HTTP Upgrade request (not recognised by HTTP)");
-    ti = proto_tree_add_item(tree, proto_ws, tvb, 0, -1, ENC_NA);
-    proto_item_append_text(ti, ", part of the HTTP Upgrade request");
-    proto_tree_add_item(proto_item_add_subtree(ti, ett_ws), hf_ws_request_part, tvb, 0, -1, ENC_NA);
-    call_dissector(text_lines_handle, tvb, pinfo, tree);
-    return (int)tvb_captured_length(tvb);
-}
-
-/*
- * First pass, a direction that began with "GET " and that HTTP did not take: its bytes
- * are gathered until they hold a whole WebSocket Upgrade request that ends where the
- * segment ends. Then the conversation is ours (its dissector, tried before any
- * heuristic, HTTP's included), waiting for the server's answer (ws_await_101). Stops
- * at WSC_HTTP_MAX_HEADER bytes or at a header block that is not such a request.
- */
-void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir)
-{
-    guint caplen = tvb_captured_length(tvb);
-    size_t hl;
-
-    if (st->req_whole || st->req_failed || st->req_len > WSC_HTTP_MAX_HEADER)
-        return;
-    if (caplen != tvb_reported_length(tvb) || st->req_len + caplen > WSC_HTTP_MAX_HEADER) {
-        st->req_len = WSC_HTTP_MAX_HEADER + 1; /* no more gathering */
-        return;
-    }
-    if (!st->req) {
-        /* A first piece that holds the whole request line is HTTP's: its heuristic takes
-         * it (after ours, which leaves it) and follows the Upgrade itself. */
-        if (ws_tvb_find_u8(tvb, 0, (gint)caplen, '\n') >= 0) {
-            st->req_len = WSC_HTTP_MAX_HEADER + 1;
-            return;
-        }
-        st->req_first = pinfo->num;
-    }
-    st->req = (guint8 *)wmem_realloc(wmem_file_scope(), st->req, st->req_len + caplen);
-    tvb_memcpy(tvb, st->req + st->req_len, 0, caplen);
-    st->req_len += caplen;
-    if (memcmp(st->req, "GET ", MIN(st->req_len, 4)) != 0) {
-        /* A short first piece that only looked like the start of "GET ". */
-        st->req_len = WSC_HTTP_MAX_HEADER + 1;
-        st->d[dir].http_get = FALSE;
-        return;
-    }
-    if (wsc_http_upgrade_request(st->req, st->req_len, &hl) && hl == st->req_len) {
-        st->req_whole = TRUE;
-        st->req_dir = (guint8)dir;
-        st->req_whole_frame = pinfo->num;
-        /* From its first piece, so that later passes show every piece as the request;
-         * this one is claimed now (HTTP's heuristic would take a piece whose first line
-         * ends in "HTTP/1.1"). */
-        conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), st->req_first, ws_handle);
-    } else if (wsc_http_header_end(st->req, st->req_len) != 0) {
-        st->req_len = WSC_HTTP_MAX_HEADER + 1;
-    }
-}
-
-/*
- * First pass, an Upgrade request gathered by ws_gather_request(): the server's first
- * bytes. A 101 naming websocket, in pieces gathered by TCP for us, makes the
- * conversation ours (ws_take_late_101); anything else gives it back (0: TCP tries the
- * other dissectors, HTTP's heuristic among them).
- */
-static int ws_await_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean have_seq,
-                        guint32 seq)
-{
-    guint n = MIN(tvb_captured_length(tvb), WSC_HTTP_MAX_HEADER);
-    const guint8 *p;
-    long end;
-
-    if (ws_direction(st, pinfo) == st->req_dir || n == 0)
-        return 0;
-    p = tvb_get_ptr(tvb, 0, (gint)n);
-    if (memcmp(p, "HTTP/1.", MIN(n, 7)) != 0)
-        goto not_ours;
-    end = wsc_http_header_end(p, n);
-    if (end == 0 && pinfo->can_desegment && tvb_captured_length(tvb) == tvb_reported_length(tvb)) {
-        pinfo->desegment_offset = 0;
-        pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
-        col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
-        col_set_str(pinfo->cinfo, COL_INFO, "Part of the server's answer to an Upgrade request");
-        return (int)tvb_captured_length(tvb);
-    }
-    if (end > 0 && ws_take_late_101(tvb, pinfo, st))
-        return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq);
-not_ours:
-    st->req_whole = FALSE;
-    st->req_failed = TRUE;
-    return 0;
-}
-
-/* The header block of a 101 answer taken by ws_take_late_101(): shown by HTTP. */
-void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st)
-{
-    guint16 saved = pinfo->can_desegment;
-
-    pinfo->can_desegment = 0;
-    if (!http_tcp_handle || !call_dissector_only(http_tcp_handle, tvb, pinfo, tree, NULL)) {
-        call_dissector(data_handle, tvb, pinfo, tree);
-        col_set_str(pinfo->cinfo, COL_INFO, "HTTP 101 Switching Protocols");
-    }
-    pinfo->can_desegment = saved;
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "WebSocket");
-    col_append_str(pinfo->cinfo, COL_INFO, st->late_req ? "(the request was in pieces HTTP did not recognise)"
-                                                        : "(the request is not in the capture)");
-    col_set_fence(pinfo->cinfo, COL_INFO);
-}
-
 ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     ws_conv_t *st;
@@ -230,8 +42,15 @@ ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     have_seq = ws_tcp_seq(pinfo, data, &seq);
     if (st->claimed || ws_take_late_101(tvb, pinfo, st))
         return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
-    if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT)
-        return st->req_whole && st->req_whole_frame == pinfo->num ? ws_show_request_part(tvb, pinfo, tree) > 0 : FALSE;
+    if (st->gave_up || ws_heur_feed(tvb, pinfo, st, have_seq, seq) != WSC_SEG_ACCEPT) {
+        if (st->req_whole && st->req_whole_frame == pinfo->num)
+            return ws_show_request_part(tvb, pinfo, tree, FALSE) > 0;
+        if (ws_request_piece_for_http(tvb, pinfo, st)) {
+            st->req_pieces_taken = TRUE;
+            return ws_show_request_part(tvb, pinfo, tree, TRUE) > 0;
+        }
+        return FALSE;
+    }
     st->found_by = WS_FOUND_HEURISTIC;
     conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
@@ -572,7 +391,7 @@ int dissect_ws_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
         return dissect_ws_stream(tvb, pinfo, tree, st, FALSE, FALSE, 0);
     if (st->late_req && dir == 1 && tvb_reported_length(tvb) > 0)
         /* The client's request, which HTTP did not take (ws_take_late_101). */
-        return ws_show_request_part(tvb, pinfo, tree);
+        return ws_show_request_part(tvb, pinfo, tree, FALSE);
     if (tvb_reported_length(tvb) > 0 && (!st->boundary[dir] || pinfo->num < st->boundary[dir])) {
         proto_item *ti;
         proto_tree *ws_tree;

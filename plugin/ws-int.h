@@ -171,6 +171,8 @@ typedef struct {
     gboolean req_whole;      /* all of it: the conversation is ours until the server answers */
     gboolean req_failed;     /* the answer was not a 101 to websocket: not ours */
     guint8 req_dir;          /* the client's direction */
+    guint8 req_first_dir;    /* the direction of its first piece */
+    gboolean req_pieces_taken; /* pieces kept from HTTP's heuristic (ws_request_piece_for_http) */
     struct ws_mqtt_conv *mqtt; /* ws-sub-mqtt.c: the client's CONNECT seen, NULL if not */
     wmem_map_t *untrusted;   /* headers the first pass did not trust (ws_header_untrusted), NULL if none */
     ws_dir_t d[2];
@@ -324,7 +326,15 @@ int dissect_ws_guard(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
 int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 int dissect_ws_upgrade_router(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 void ws_update_port_guards(void);
+
+/* ---- ws-late101.c: an Upgrade that HTTP did not follow ---- */
+
 void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir);
+gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st);
+gboolean ws_request_piece_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st);
+int ws_show_request_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean open);
+int ws_await_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean have_seq, guint32 seq);
+gboolean ws_negotiated_deflate_frame(const char *extensions);
 void ws_show_late_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ws_conv_t *st);
 
 /* ---- ws-evidence.c: the heuristic's verdicts applied to the state ---- */

@@ -42,9 +42,9 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
-@pytest.mark.parametrize("passes,floor", [(1, 0.915), (2, 0.967)])
+@pytest.mark.parametrize("passes,floor", [(1, 0.92), (2, 0.971)])
 def test_recovered_not_below_main(difftest, passes, floor):
-    """A ratchet: what main recovered on this slice (2026-12-03: 91.94 % and 96.98 %), a
+    """A ratchet: what main recovered on this slice (2026-12-03: 92.32 % and 97.37 %), a
     little under; the slice is deterministic (fixed seed), so a drop is a change of ours."""
     res = difftest[passes]
     got, want = res["recovered"], res["recoverable"]
@@ -52,8 +52,8 @@ def test_recovered_not_below_main(difftest, passes, floor):
         passes, got, want, 100.0 * got / max(1, want), 100 * floor)
 
 
-@pytest.mark.xfail(strict=False, reason="2026-12-03: 34393 of 35463 recoverable messages recovered in two passes "
-                   "(96.98 %), one pass 32603 (91.94 %); misses are mostly cuts inside frames and at segment "
+@pytest.mark.xfail(strict=False, reason="2026-12-03: 34532 of 35463 recoverable messages recovered in two passes "
+                   "(97.37 %), one pass 32741 (92.32 %); misses are mostly cuts inside frames and at segment "
                    "boundaries, segments of 1-30 bytes and lost segments before the plugin has locked on "
                    "(docs/detection.md)")
 def test_recovered(difftest):
@@ -132,6 +132,43 @@ def test_request_in_pieces_is_shown_as_the_request(tshark):
     assert not tshark.fields(cap, ["frame.number"], extra=["-2", "-Y", "ws.before_boundary || _ws.malformed"])
     info = tshark.fields(cap, ["_ws.col.Info"], extra=["-2", "-Y", "http.response.code == 101"])
     assert len(info) == 1 and "did not recognise" in info[0][0], info
+
+
+def _get_in_pieces(src, dst):
+    """Not WebSocket: a plain GET on a high port (34567, no dissector's) whose request line
+    ends in the second of three pieces, a 200 with a body, a second GET whole, a 404."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "captures"))
+    import pcapgen
+    s = pcapgen.TcpStream(40000, 34567)
+    req = b"GET /index.html HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n"
+    for piece in (req[:1], req[1:30], req[30:]):
+        s.send("c", piece)
+    s.ack("s")
+    s.send("s", b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
+    s.send("c", b"GET /b HTTP/1.1\r\nHost: example.test\r\n\r\n")
+    s.send("s", b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    s.close()
+    s.write(dst)
+
+
+def test_request_in_pieces_that_is_not_an_upgrade_goes_to_http(tshark):
+    """The piece of a request whose first line ends in "HTTP/1.1" after an earlier piece
+    (HTTP's heuristic would take it and the whole conversation, so that a 101 after it did
+    not switch: seed6455-conv1301 in recover.json) is held by the plugin on the first pass
+    while the request may be an Upgrade. A request that turns out not to be one goes to HTTP:
+    in two passes no packet is the plugin's and HTTP has the conversation from the request's
+    first piece; in one pass only the held piece is shown, labelled as a request in pieces,
+    never as a frame, and HTTP gets everything after the request."""
+    cap = tshark.derived("seed.pcapng@get-in-pieces", _get_in_pieces)
+    assert tshark.fields(cap, ["frame.number"], extra=["-2", "-Y", "ws"]) == []
+    rows = tshark.fields(cap, ["frame.number", "frame.protocols", "http.response.code", "http.request.method"],
+                         extra=["-2", "-Y", "tcp.len > 0"])
+    assert [r[1].endswith(":http") or ":http:" in r[1] for r in rows] == [False, True, True, True, True, True], rows
+    assert [r[2] for r in rows if r[2]] == ["200", "404"] and [r[3] for r in rows if r[3]] == ["GET"], rows
+    one = tshark.fields(cap, ["frame.number", "ws.request_part", "ws.opcode", "_ws.col.Info"], extra=["-Y", "ws"])
+    assert [(r[0], r[2]) for r in one] == [("5", "")] and "request in pieces" in one[0][3], one
+    codes = tshark.fields(cap, ["http.response.code"], extra=["-Y", "http.response"])
+    assert codes == [["200"], ["404"]], codes
 
 
 @pytest.mark.parametrize("name", ["seed6455-conv5", "seed6455-conv180"])
