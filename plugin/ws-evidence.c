@@ -211,6 +211,8 @@ gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_p
 
     if (caplen == 0)
         return FALSE;
+    /* The conversation is WebSocket: the search for a boundary is worth any cost. */
+    st->heur.accepted = 1;
     if (st->fed_num == pinfo->num && st->fed_raw == (guint32)tvb_raw_offset(tvb))
         /* The segment that decided the conversation: already fed and followed. */
         return FALSE;
@@ -240,17 +242,26 @@ gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_p
 static void ws_accept(ws_conv_t *st, packet_info *pinfo, int score)
 {
     char buf[256];
-    int i;
+    int n, weak = -1;
 
     wsc_heur_describe(st->heur.evidence, buf, sizeof(buf));
     st->evidence = wmem_strdup(wmem_file_scope(), buf);
     st->score = score;
     st->claimed = TRUE;
     st->claim_frame = pinfo->num;
-    for (i = 0; i < 2; i++) {
+    /* Both runs masked alike cannot both be frames (RFC 6455 5.1: only the client masks):
+     * the one with less evidence began inside a frame (a payload byte read as a header).
+     * It is not followed on; its boundaries are looked for with the other's masking
+     * known, the stronger direction being settled first. */
+    if (st->heur.dir[0].masked >= 0 && st->heur.dir[0].masked == st->heur.dir[1].masked)
+        weak = st->heur.dir[0].score < st->heur.dir[1].score ? 0 : 1;
+    for (n = 0; n < 2; n++) {
+        int i = weak == 0 ? 1 - n : n;
         ws_dir_t *d = &st->d[i];
         st->boundary[i] = 0;
-        if (d->run && st->heur.dir[i].score >= ws_trusted_score(d)) {
+        if (i == weak) {
+            ws_start_hunting(st, i, WS_RESYNC_SCORE);
+        } else if (d->run && st->heur.dir[i].score >= ws_trusted_score(d)) {
             ws_run_confirm(st, i);
         } else if (d->run) {
             /* A run of frames that has earned next to nothing itself (the evidence came

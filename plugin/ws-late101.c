@@ -107,6 +107,56 @@ int ws_show_request_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gb
 }
 
 /*
+ * While a request is gathered, its conversation's later segments come to us before any
+ * heuristic: Wireshark moves a heuristic that accepted a packet to the front of its list,
+ * so after HTTP's heuristic took some other conversation it is tried before ours, and it
+ * would take the piece whose first line ends in "HTTP/1.1" (ws_request_piece_for_http).
+ * The conversation dissector does on the first pass what our heuristic does and, where
+ * that declines, lets TCP go on to the ports and heuristics; on later passes it leaves
+ * every segment to them until the gathering ends: a whole request makes the
+ * conversation ours (dissect_ws_tcp), one that is not an Upgrade HTTP's.
+ */
+static int dissect_ws_gathering(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    ws_conv_t *st = ws_conv_get(pinfo, FALSE);
+
+    if (!st)
+        return 0;
+    if (st->claimed || st->req_whole || st->req_failed)
+        return dissect_ws_tcp(tvb, pinfo, tree, data);
+    if (PINFO_FD_VISITED(pinfo))
+        return 0;
+    return dissect_ws_heur_tcp(tvb, pinfo, tree, data) ? (int)tvb_captured_length(tvb) : 0;
+}
+
+static dissector_handle_t ws_gathering_handle;
+
+void ws_gather_register(void)
+{
+    ws_gathering_handle = create_dissector_handle(dissect_ws_gathering, proto_ws);
+}
+
+/* The request's first piece: the conversation's next segments come to us first. */
+static void ws_gather_hold(packet_info *pinfo)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+
+    if (!conversation_get_dissector(conv, pinfo->num))
+        conversation_set_dissector_from_frame_number(conv, pinfo->num + 1, ws_gathering_handle);
+}
+
+/* The gathering is over: the conversation is h's from the request's first piece (on
+ * later passes; now from the next segment). */
+static void ws_gather_hand_over(packet_info *pinfo, const ws_conv_t *st, dissector_handle_t h)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+
+    conversation_set_dissector_from_frame_number(conv, st->req_first, h);
+    if (conversation_get_dissector(conv, st->req_first + 1) == ws_gathering_handle)
+        conversation_set_dissector_from_frame_number(conv, st->req_first + 1, h);
+}
+
+/*
  * First pass, a direction that began with "GET " and that HTTP did not take: its bytes
  * are gathered until they hold a whole WebSocket Upgrade request that ends where the
  * segment ends. Then the conversation is ours (its dissector, tried before any
@@ -133,6 +183,7 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
         }
         st->req_first = pinfo->num;
         st->req_first_dir = (guint8)dir;
+        ws_gather_hold(pinfo);
     }
     st->req = (guint8 *)wmem_realloc(wmem_file_scope(), st->req, st->req_len + caplen);
     tvb_memcpy(tvb, st->req + st->req_len, 0, caplen);
@@ -150,7 +201,7 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
         /* From its first piece, so that later passes show every piece as the request;
          * this one is claimed now (HTTP's heuristic would take a piece whose first line
          * ends in "HTTP/1.1"). */
-        conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), st->req_first, ws_handle);
+        ws_gather_hand_over(pinfo, st, ws_handle);
     } else if (wsc_http_header_end(st->req, st->req_len) != 0) {
         st->req_len = WSC_HTTP_MAX_HEADER + 1;
         if (st->req_pieces_taken && http_tcp_handle)
@@ -158,8 +209,7 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
              * (ws_request_piece_for_http): the conversation is HTTP's, on later passes
              * from the request's first piece (as HTTP's heuristic would have had it, and
              * without the reassembly the first pass did not do), now from the next segment. */
-            conversation_set_dissector_from_frame_number(find_or_create_conversation(pinfo), st->req_first,
-                                                         http_tcp_handle);
+            ws_gather_hand_over(pinfo, st, http_tcp_handle);
     }
 }
 

@@ -387,6 +387,7 @@ void proto_register_ws(void)
     expert_register_field_array(expert_ws, ei, array_length(ei));
 
     ws_handle = register_dissector("ws_plugin_tcp", dissect_ws_tcp, proto_ws);
+    ws_gather_register();
 
     ws_upgrade_handle = register_dissector("ws_plugin_upgrade", dissect_ws_upgrade, proto_ws);
     ws_upgrade_router = register_dissector("ws_plugin_upgrade_router", dissect_ws_upgrade_router, -1);

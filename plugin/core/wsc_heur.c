@@ -166,6 +166,10 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             memcpy(r->tail_header, buf + off, rest);
             return;
         }
+        if (h.payload_len >= WSC_HEUR_HUGE_LEN) {
+            r->reject |= WSC_R_HUGE_LEN;
+            return;
+        }
         r->violations = wsc_frame_violations(&h, rsv1_allowed);
         /* RFC 7692 6.1: RSV1 marks the first frame of a message, never a continuation. */
         if ((h.rsv & 0x4u) && h.opcode == WSC_OP_CONTINUATION)
@@ -209,10 +213,11 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                 /* A 7-bit length that does not fit is what random bytes look like: it
                  * earns nothing, and is followed (its end must hold the next header). */
             } else {
-                /* A minimal 64-bit length below 2^40 has 29 leading zero bits that
-                 * random data would need luck for; a 16-bit one says much less. */
+                /* A minimal 64-bit length (below 2^40: larger ones are rejected) has 24
+                 * leading zero bits that random data would need luck for; a 16-bit one
+                 * says much less. */
                 r->evidence |= WSC_EV_EXT_LEN;
-                r->score += h.len7 == 126 ? 1 : h.payload_len < (1ull << 40) ? 4 : 2;
+                r->score += h.len7 == 126 ? 1 : 4;
             }
             r->tail_header_len = h.header_len;
             memcpy(r->tail_header, buf + off, h.header_len);
@@ -508,8 +513,11 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
              * nothing. Text longer than WSC_HEUR_MAX_TEXT_CHECK is judged by its
              * checked prefix, as a whole frame in one segment is. */
             int text_checked = d->text_seen == h.payload_len || d->text_seen >= WSC_HEUR_MAX_TEXT_CHECK;
+            /* ... or when an extended length (one in some 65,000 by chance for a given
+             * offset) ends it exactly where the segment after its header's ends. */
+            int ext_fit = h.len7 >= 126 && used == len && d->open_segments <= 1;
             if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
-                (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0)) {
+                (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0 || ext_fit)) {
                 *points += 1;
                 *evidence |= WSC_EV_SPLIT_FRAME;
                 if (is_plain_text(&h) && !d->text_nul)
@@ -606,6 +614,51 @@ static size_t hunt_inside(const wsc_heur_dir *d, const uint8_t *buf, size_t len,
     return at;
 }
 
+/*
+ * In a conversation known to be WebSocket, a segment whose frames do not end at its end
+ * (a sender of big frames segmented at the MSS rarely lines them up with a segment end,
+ * so hunt_inside finds nothing for many segments): the first offset from which two whole
+ * frames, the first a data or control frame with a payload, pass every check of the scan
+ * and the rest of the segment reads as frames too. It is taken on trial: it earns at
+ * most one point here, the rest must come from the headers its lengths place in later
+ * segments (a false boundary breaks there, and the direction is hunted again).
+ */
+#define HUNT_OPEN_POINTS 1
+static size_t hunt_open(const wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out)
+{
+    unsigned steps = 0;
+    size_t at;
+
+    for (at = 1; at + 2 < len && steps < WSC_HUNT_MAX_STEPS; at++) {
+        wsc_frame_header h;
+        size_t off = at;
+        unsigned whole = 0, i;
+        wsc_heur_result r;
+
+        for (i = 0; i < 2 && off < len; i++) {
+            steps++;
+            if (wsc_frame_parse_header(buf + off, len - off, &h, NULL) <= 0 || wsc_frame_violations(&h, 1) ||
+                (d->masked >= 0 && h.masked != d->masked) || h.payload_len >= WSC_HEUR_HUGE_LEN ||
+                (i == 0 && (h.opcode == WSC_OP_CONTINUATION || h.payload_len == 0)) ||
+                wsc_frame_total_len(&h) > len - off)
+                break;
+            whole++;
+            off += (size_t)wsc_frame_total_len(&h);
+        }
+        if (whole < 2)
+            continue;
+        wsc_heur_scan_ex(buf + at, len - at, d->masked, -1, 1, &r);
+        if (r.reject || r.frames < 2)
+            continue;
+        if (r.score > HUNT_OPEN_POINTS)
+            r.score = HUNT_OPEN_POINTS;
+        out->scan = r;
+        out->skip_lead = at;
+        return at;
+    }
+    return 0;
+}
+
 int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len, int exact, int accept_score,
                        wsc_heur_seg *out)
 {
@@ -635,9 +688,11 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         wsc_heur_scan_ex(buf + used, len - used, d->masked, d->in_message, 1, &out->scan);
         if (!exact)
             out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
-        if (out->scan.reject && used == 0 && !d->started && exact && d->hunted + len <= WSC_HUNT_BUDGET) {
+        if (out->scan.reject && used == 0 && !d->started && exact && (c->accepted || d->hunted + len <= WSC_HUNT_BUDGET)) {
             d->hunted += len;
             used = hunt_inside(d, buf, len, out);
+            if (!used && c->accepted)
+                used = hunt_open(d, buf, len, out);
         }
         if (!out->scan.reject && o->masked >= 0 && out->scan.masked >= 0 && o->masked == out->scan.masked &&
             (d->frames + out->scan.frames) > 0 && o->frames > 0)

@@ -41,7 +41,8 @@ enum wsc_reject {
     WSC_R_TOO_SHORT = 1u << 5,      /* not even one frame header */
     /* (1u << 6 was a cut frame with a 7-bit length: now followed, not rejected) */
     WSC_R_SEQUENCE = 1u << 7,       /* continuation without a message, or a data frame inside one (RFC 6455 5.4) */
-    WSC_R_SAME_MASKS = 1u << 8      /* both directions masked, or both unmasked (RFC 6455 5.1) */
+    WSC_R_SAME_MASKS = 1u << 8,     /* both directions masked, or both unmasked (RFC 6455 5.1) */
+    WSC_R_HUGE_LEN = 1u << 9        /* a 64-bit length of WSC_HEUR_HUGE_LEN or more */
 };
 
 typedef struct wsc_heur_result {
@@ -61,6 +62,11 @@ typedef struct wsc_heur_result {
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
 #define WSC_HEUR_MAX_FRAMES 64u
+/* A frame length no capture holds (1 TiB): as evidence, such a header is a payload's
+ * bytes read as one (after a cut, say), not a frame; an accepted stream's parser still
+ * takes any 64-bit length. */
+#define WSC_HEUR_HUGE_LEN (1ull << 40)
+
 /* Text bytes unmasked and checked per frame at most. */
 #define WSC_HEUR_MAX_TEXT_CHECK 1024u
 
@@ -110,7 +116,9 @@ typedef struct wsc_heur_dir {
 typedef struct wsc_heur_conv {
     wsc_heur_dir dir[2];
     unsigned evidence;       /* union of the evidence bits of the current run */
-    int accepted;
+    int accepted;            /* an ACCEPT verdict was given, or the caller knows the conversation is
+                                WebSocket: boundaries are then looked for inside segments without
+                                the budget (WSC_HUNT_BUDGET) that bounds the cost for other traffic */
 } wsc_heur_conv;
 
 enum wsc_seg_verdict {
