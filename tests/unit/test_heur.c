@@ -623,6 +623,101 @@ static void test_conv_hunt_inside(void)
     g_assert_cmpuint(seg.skip_lead, ==, 37);
 }
 
+
+static void test_huge_length_rejected(void)
+{
+    /* A 64-bit length of 2^40 (1 TiB) is no capture's frame: payload read as a header. */
+    uint8_t b[30] = { 0x82, 0x7f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+    wsc_heur_result r = scan(b, sizeof(b), -1);
+    g_assert_true(r.reject & WSC_R_HUGE_LEN);
+    /* One less is a frame the segment does not hold, and a minimal 64-bit length says much. */
+    b[4] = 0x00; b[5] = 0xff; b[6] = 0xff; b[7] = 0xff; b[8] = 0xff; b[9] = 0xff;
+    r = scan(b, sizeof(b), -1);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_true(r.evidence & WSC_EV_EXT_LEN);
+    g_assert_cmpint(r.score, ==, 4);
+}
+
+/* A 300-byte binary frame (16-bit length) whose payload bytes are not text. */
+static size_t binary300(uint8_t *f)
+{
+    size_t i;
+    f[0] = 0x82; f[1] = 126; f[2] = 0x01; f[3] = 0x2c;
+    for (i = 0; i < 300; i++)
+        f[4 + i] = (uint8_t)(i * 13 + 7);
+    return 304;
+}
+
+static void test_conv_ext_len_ends_with_next_segment(void)
+{
+    uint8_t f[304];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    int before;
+
+    binary300(f);
+    /* Header and 46 payload bytes, then the other 254 in the next segment, ending with it. */
+    wsc_heur_conv_init(&c);
+    feed(&c, 1, f, 50, &seg);
+    before = c.dir[1].score;
+    feed(&c, 1, f + 50, 254, &seg);
+    g_assert_cmpint(seg.verdict, ==, WSC_SEG_PLAUSIBLE);
+    g_assert_true(c.evidence & WSC_EV_SPLIT_FRAME);
+    g_assert_cmpint(c.dir[1].score, ==, before + 2); /* the frame, and the exact end */
+    /* Over three segments the end proves nothing (one of many segment ends in reach). */
+    wsc_heur_conv_init(&c);
+    feed(&c, 1, f, 50, &seg);
+    before = c.dir[1].score;
+    feed(&c, 1, f + 50, 100, &seg);
+    feed(&c, 1, f + 150, 154, &seg);
+    g_assert_false(c.evidence & WSC_EV_SPLIT_FRAME);
+    g_assert_cmpint(c.dir[1].score, ==, before);
+}
+
+static void test_conv_hunt_open(void)
+{
+    uint8_t b[400], rest[304];
+    size_t n = 0, i;
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    guint32 x = 777;
+    static const char t[] = "hello, world";
+
+    for (i = 0; i < 37; i++) {       /* the end of a frame whose start is not here */
+        x = x * 1103515245u + 12345u;
+        b[n++] = (uint8_t)(x >> 16);
+    }
+    for (i = 0; i < 2; i++) {
+        b[n++] = 0x81;
+        b[n++] = (uint8_t)(sizeof(t) - 1);
+        memcpy(b + n, t, sizeof(t) - 1);
+        n += sizeof(t) - 1;
+    }
+    binary300(rest);
+    memcpy(b + n, rest, 60);         /* a frame the segment's end cuts */
+    n += 60;
+    /* Conversation not known to be WebSocket: no exact end, no boundary. */
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 0, b, n, &seg), ==, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_lead, ==, 0);
+    /* Known to be: the boundary is taken on trial, for one point. */
+    wsc_heur_conv_init(&c);
+    c.accepted = 1;
+    g_assert_cmpint(feed(&c, 0, b, n, &seg), !=, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_lead, ==, 37);
+    g_assert_cmpuint(seg.scan.frames, ==, 2);
+    g_assert_cmpint(c.dir[0].score, ==, 1);
+    /* The next segment finishes the open frame where its length says and holds a header
+     * right after it: the trial earns more. */
+    memcpy(b, rest + 60, 244);
+    b[244] = 0x81;
+    b[245] = (uint8_t)(sizeof(t) - 1);
+    memcpy(b + 246, t, sizeof(t) - 1);
+    g_assert_cmpint(feed(&c, 0, b, 246 + sizeof(t) - 1, &seg), !=, WSC_SEG_REJECT);
+    g_assert_cmpuint(seg.skip_payload, ==, 244);
+    g_assert_cmpint(c.dir[0].score, >, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -655,5 +750,8 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/random", test_random_rarely_scores);
     g_test_add_func("/core/heur/describe", test_describe);
     g_test_add_func("/core/heur/conv/hunt_inside", test_conv_hunt_inside);
+    g_test_add_func("/core/heur/conv/hunt_open", test_conv_hunt_open);
+    g_test_add_func("/core/heur/conv/ext_len_ends_with_next_segment", test_conv_ext_len_ends_with_next_segment);
+    g_test_add_func("/core/heur/huge_length", test_huge_length_rejected);
     return g_test_run();
 }
