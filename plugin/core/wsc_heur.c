@@ -624,12 +624,15 @@ static size_t hunt_inside(const wsc_heur_dir *d, const uint8_t *buf, size_t len,
  * segments (a false boundary breaks there, and the direction is hunted again).
  */
 #define HUNT_OPEN_POINTS 1
+/* Candidates scanned whole per segment at most (each scan reads the rest of the segment):
+ * the work stays linear in the segment's length. */
+#define HUNT_OPEN_SCANS 16u
 static size_t hunt_open(const wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out)
 {
-    unsigned steps = 0;
+    unsigned steps = 0, scans = 0;
     size_t at;
 
-    for (at = 1; at + 2 < len && steps < WSC_HUNT_MAX_STEPS; at++) {
+    for (at = 1; at + 2 < len && steps < WSC_HUNT_MAX_STEPS && scans < HUNT_OPEN_SCANS; at++) {
         wsc_frame_header h;
         size_t off = at;
         unsigned whole = 0, i;
@@ -647,6 +650,7 @@ static size_t hunt_open(const wsc_heur_dir *d, const uint8_t *buf, size_t len, w
         }
         if (whole < 2)
             continue;
+        scans++;
         wsc_heur_scan_ex(buf + at, len - at, d->masked, -1, 1, &r);
         if (r.reject || r.frames < 2)
             continue;

@@ -75,7 +75,9 @@ def make_text(rng, tag, n, history):
         h = rng.choice(history)
         if h:
             a = rng.randrange(len(h))
-            out += h[a:a + rng.randint(1, max(1, n))]
+            # Only its characters: the earlier message may be binary, or the cut fall
+            # inside a character, and a sender's text is UTF-8 (RFC 6455 8.1).
+            out += h[a:a + rng.randint(1, max(1, n))].decode("utf-8", "ignore").encode()
     while len(out) < n:
         out += rng.choice(WORDS).encode() + b" "
     # Cut back on a character boundary (UTF-8 stays valid).

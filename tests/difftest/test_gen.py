@@ -119,3 +119,15 @@ def test_presented_from_fields():
     assert not problems
     assert pres[(0, "c2s")] == [(1, 1, b"hi", ""), (1, 9, b"", "")]
     assert pres[(0, "s2c")] == [(2, 2, b"abc", "")]
+
+
+def test_text_messages_are_utf8():
+    """A sender's text is UTF-8 (RFC 6455 8.1), so the generator's must be too, also where it
+    repeats part of an earlier message (binary, or cut inside a character): it once did not,
+    and the plugin was counted as losing text messages it rightly refused as text."""
+    import random
+    rng = random.Random(6455)
+    history = [bytes(range(256)), "naïve café – ünïcödé 😀".encode() * 20]
+    for n in range(1, 400, 3):
+        body = gen.make_text(rng, b"#0/c2s/0 ", n, history)
+        body.decode("utf-8")

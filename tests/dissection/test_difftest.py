@@ -42,10 +42,10 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
-@pytest.mark.parametrize("passes,floor", [(1, 0.92), (2, 0.971)])
+@pytest.mark.parametrize("passes,floor", [(1, 0.922), (2, 0.973)])
 def test_recovered_not_below_main(difftest, passes, floor):
-    """A ratchet: what main recovered on this slice (2026-12-03: 92.32 % and 97.37 %), a
-    little under; the slice is deterministic (fixed seed), so a drop is a change of ours."""
+    """A ratchet: what main recovered on this slice (2026-12-04, since the generator's text is
+    UTF-8 throughout: 92.26 % and 97.37 %), a little under; the slice is deterministic (fixed seed), so a drop is a change of ours."""
     res = difftest[passes]
     got, want = res["recovered"], res["recoverable"]
     assert got >= floor * want, "%d-pass: recovered %d of %d (%.2f %%), below %.1f %%" % (
