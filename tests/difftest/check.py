@@ -211,6 +211,7 @@ def compare(truth, pres, streams, label=""):
                 if m.get("alt"):
                     index[(m["opcode"], m["alt"])].append(j)
             got = pres.get((i, d), [])
+            pkt_sets = [set(m.get("pkts") or []) for m in msgs]
             matched = {}
             ptr = 0
             # Presented messages of one packet may come in any order among themselves.
@@ -228,6 +229,9 @@ def compare(truth, pres, streams, label=""):
                         if note == "truncated":
                             continue  # part of a frame's payload never matches a message
                         cand = [j for j in index.get((op, h), []) if j >= ptr and j not in matched]
+                        # Alike messages (empty pings, say) are told apart by the packets
+                        # that carry them: the one this packet carries, else the earliest.
+                        cand = [j for j in cand if num in pkt_sets[j]][:1] or cand[:1]
                         if cand and (best is None or cand[0] < best[1]):
                             best = (k, cand[0])
                     if best is None:
