@@ -131,33 +131,57 @@ long wsc_http_header_end(const uint8_t *p, size_t n)
     return n < WSC_HTTP_MAX_HEADER ? 0 : -1;
 }
 
-size_t wsc_http_head_rest(const uint8_t *p, size_t n)
+long wsc_http_head_feed(uint8_t *state, const uint8_t *p, size_t n)
 {
-    size_t i, lim = n < WSC_HTTP_MAX_HEADER ? n : WSC_HTTP_MAX_HEADER, line = 0;
-    uint8_t c0;
+    size_t i;
 
-    if (lim == 0)
-        return 0;
-    c0 = p[0];
-    if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9') || c0 == '-' ||
-          c0 == ' ' || c0 == '\t' || c0 == '\r'))
-        return 0;
-    for (i = 0; i < lim; i++) {
+    for (i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (c == '\n') {
-            if (i == line || p[i - 1] != '\r')
-                return 0; /* a bare LF */
-            if (i == line + 1)
-                return i + 1; /* the empty line */
-            line = i + 1;
-        } else if (c == '\r') {
-            if (i + 1 < lim && p[i + 1] != '\n')
-                return 0; /* a bare CR */
-        } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
-            return 0; /* a control byte (0x80-0xff is obs-text) */
+        switch (*state) {
+        case WSC_HEAD_LINE_START:
+            *state = c == '\r' ? WSC_HEAD_EMPTY_CR : WSC_HEAD_IN_LINE;
+            break;
+        case WSC_HEAD_EMPTY_CR:
+            return c == '\n' ? (long)(i + 1) : -1; /* the empty line, or a bare CR */
+        case WSC_HEAD_LINE_CR:
+            if (c != '\n')
+                return -1; /* a bare CR */
+            *state = WSC_HEAD_LINE_START;
+            continue;
+        default:
+            if (c == '\r')
+                *state = WSC_HEAD_LINE_CR;
+            break;
         }
+        if (c == '\n' || (c != '\t' && c != '\r' && (c < 0x20 || c == 0x7f)))
+            return -1; /* a bare LF, a control byte (0x80-0xff is obs-text) */
     }
     return 0;
+}
+
+/* A letter, a digit, '-', SP, TAB or the empty line's CR: no WebSocket frame's first
+ * byte with FIN, nor a valid one without it unless RSV1 was negotiated. */
+static int head_rest_first(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == ' ' ||
+           c == '\t' || c == '\r';
+}
+
+size_t wsc_http_head_rest(const uint8_t *p, size_t n)
+{
+    uint8_t state = WSC_HEAD_LINE_START;
+    long r;
+
+    if (n == 0 || !head_rest_first(p[0]))
+        return 0;
+    r = wsc_http_head_feed(&state, p, n < WSC_HTTP_MAX_HEADER ? n : WSC_HTTP_MAX_HEADER);
+    return r > 0 ? (size_t)r : 0;
+}
+
+int wsc_http_head_rest_open(const uint8_t *p, size_t n, uint8_t *state)
+{
+    *state = WSC_HEAD_LINE_START;
+    return n > 0 && n <= WSC_HTTP_MAX_HEADER && head_rest_first(p[0]) && wsc_http_head_feed(state, p, n) == 0;
 }
 
 int wsc_http_upgrade_request(const uint8_t *p, size_t n, size_t *header_len)

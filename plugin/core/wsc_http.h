@@ -71,6 +71,23 @@ long wsc_http_header_end(const uint8_t *p, size_t n);
 size_t wsc_http_head_rest(const uint8_t *p, size_t n);
 
 /*
+ * A head's lines read piece by piece, as they come in segments: *state says where the
+ * bytes before p left off (WSC_HEAD_LINE_START before the first piece). Returns how far
+ * into p the head ends (after its empty line), 0 when all of p was read and the head
+ * goes on, -1 when p breaks the rules above (the bytes are no head's).
+ */
+enum { WSC_HEAD_LINE_START, WSC_HEAD_IN_LINE, WSC_HEAD_LINE_CR, WSC_HEAD_EMPTY_CR };
+long wsc_http_head_feed(uint8_t *state, const uint8_t *p, size_t n);
+
+/*
+ * Whether all of p[0..n) reads as the first piece of such a rest that does not end
+ * within it (n at most WSC_HTTP_MAX_HEADER): HTTP, without TCP reassembly, read the
+ * first segment of a head in pieces and handed on the others. *state is where it left
+ * off, for wsc_http_head_feed on the next piece.
+ */
+int wsc_http_head_rest_open(const uint8_t *p, size_t n, uint8_t *state);
+
+/*
  * Whether p[0..n) begins with a whole WebSocket opening request (RFC 6455 4.1): "GET ",
  * a target, " HTTP/1.1", and header lines among which Upgrade names websocket and
  * Sec-WebSocket-Key is present. 1 (and *header_len set), 0 when not such a request or

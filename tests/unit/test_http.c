@@ -258,6 +258,73 @@ static void test_head_rest(void)
     g_assert_cmpuint(head_rest(" folded\r\n\r\n"), ==, 11);
 }
 
+/* Feed s[0..n) in pieces cut at a and b (a <= b <= n); returns where the head ends
+ * counted from the start of s, 0 if it stays open, -1 if refused. */
+static long feedn(const char *s, size_t n, size_t a, size_t b)
+{
+    size_t cuts[4] = { 0, a, b, n }, k;
+    uint8_t state = WSC_HEAD_LINE_START;
+
+    for (k = 0; k < 3; k++) {
+        size_t len = cuts[k + 1] - cuts[k];
+        const uint8_t *g = guard_copy(s + cuts[k], len);
+        long r = wsc_http_head_feed(&state, g, len);
+        guard_free(g);
+        if (r != 0)
+            return r < 0 ? -1 : (long)cuts[k] + r;
+    }
+    return 0;
+}
+
+static long feed3(const char *s, size_t a, size_t b)
+{
+    return feedn(s, strlen(s), a, b);
+}
+
+static void test_head_feed(void)
+{
+    static const char rest[] = "Connection: Upgrade\r\nSec-WebSocket-Accept: x=\r\n\r\n\x81\x01" "a";
+    static const char bad[] = "Server: a\rb\r\n\r\n";
+    size_t n = strlen(rest), end = n - 3, a, b;
+    uint8_t state;
+
+    /* every way of cutting it in three ends the head at the same byte, and every
+     * first part of it before that byte, cut in three, leaves it open */
+    for (a = 0; a <= n; a++)
+        for (b = a; b <= n; b++) {
+            g_assert_cmpint(feed3(rest, a, b), ==, (long)end);
+            if (b < end)
+                g_assert_cmpint(feedn(rest, b, a, b), ==, 0);
+        }
+    /* a bare CR is refused wherever the cut falls, also right after the CR */
+    for (a = 0; a <= strlen(bad); a++)
+        g_assert_cmpint(feed3(bad, a, a), ==, -1);
+    g_assert_cmpint(feed3("\r\r", 1, 1), ==, -1);
+    g_assert_cmpint(feed3("A: b\n\r\n", 4, 4), ==, -1);
+    g_assert_cmpint(feed3("A: b\x02\r\n\r\n", 5, 5), ==, -1);
+    /* the empty line alone, split after its CR */
+    g_assert_cmpint(feed3("\r\n", 1, 1), ==, 2);
+
+    /* a first piece that is an open rest, and where it leaves off */
+    g_assert_true(wsc_http_head_rest_open((const uint8_t *)"Server: a\r", 10, &state));
+    g_assert_cmpint(state, ==, WSC_HEAD_LINE_CR);
+    g_assert_cmpint(wsc_http_head_feed(&state, (const uint8_t *)"\n\r\n", 3), ==, 3);
+    g_assert_true(wsc_http_head_rest_open((const uint8_t *)"Server: a\r\n", 11, &state));
+    g_assert_cmpint(state, ==, WSC_HEAD_LINE_START);
+    /* not open: the head ends in it, a frame's first byte, a bare LF, nothing, too long */
+    g_assert_false(wsc_http_head_rest_open((const uint8_t *)"A: b\r\n\r\n", 8, &state));
+    g_assert_false(wsc_http_head_rest_open((const uint8_t *)"\x81\x05hello", 7, &state));
+    g_assert_false(wsc_http_head_rest_open((const uint8_t *)"A: b\n", 5, &state));
+    g_assert_false(wsc_http_head_rest_open((const uint8_t *)"", 0, &state));
+    {
+        uint8_t *big = g_malloc(WSC_HTTP_MAX_HEADER + 1);
+        memset(big, 'a', WSC_HTTP_MAX_HEADER + 1);
+        g_assert_true(wsc_http_head_rest_open(big, WSC_HTTP_MAX_HEADER, &state));
+        g_assert_false(wsc_http_head_rest_open(big, WSC_HTTP_MAX_HEADER + 1, &state));
+        g_free(big);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -271,5 +338,6 @@ int main(int argc, char **argv)
     g_test_add_func("/core/http/upgrade_request_not", test_upgrade_request_not);
     g_test_add_func("/core/http/header_end_limit", test_header_end_limit);
     g_test_add_func("/core/http/head_rest", test_head_rest);
+    g_test_add_func("/core/http/head_feed", test_head_feed);
     return g_test_run();
 }
