@@ -200,6 +200,16 @@ static void ws_frame_unparsed(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
         expert_add_info_format(pinfo, ti, &ei_ws_too_large,
                                "Frame header continues in the next segment, which was not reassembled");
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Frame header (continues in the next segment)");
+        if (ctx->conv && ctx->track && !PINFO_FD_VISITED(pinfo)) {
+            /* Its first bytes are kept: the next segment completes the header, and its
+             * bytes after the header go on as the frame's payload, not as a new frame. */
+            ws_dir_t *d = &ctx->conv->d[ctx->dir];
+            guint have = tvb_captured_length(tvb);
+            ws_carry_start(d, pinfo, FALSE, ctx->have_seq,
+                           ctx->seq + (guint32)(tvb_raw_offset(tvb) - ctx->raw_base));
+            tvb_memcpy(tvb, d->carry.hdr, 0, have);
+            d->carry.hdr_have = have;
+        }
     } else if (rc == WSC_PARSE_ERR_LEN64_MSB) {
         li = proto_tree_add_item(ws_tree, hf_ws_len64, tvb, 2, 8, ENC_BIG_ENDIAN);
         expert_add_info(pinfo, li, &ei_ws_len64_msb);

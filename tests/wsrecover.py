@@ -34,7 +34,10 @@ def recover(tshark, capture, server_port, extra=()):
         if continued:
             op, data = out[d][-1]
             out[d][-1] = (op, data + parts.pop(0))
-        assert len(ops) == len(lens) == len(pays) + len(parts), (srcport, opcodes, lengths)
+        # Without TCP reassembly a packet can end inside a header: its frame has an
+        # opcode but no length yet, and its payload comes in the next packets' pieces.
+        cut = ops[len(lens):]
+        assert len(cut) <= 1 and len(lens) == len(pays) + len(parts), (srcport, opcodes, lengths)
         for i, (op, n) in enumerate(zip(ops, lens)):
             if i < len(pays):
                 # A zero-length bytes field prints as <MISSING>.
@@ -43,6 +46,7 @@ def recover(tshark, capture, server_port, extra=()):
             else:
                 data = parts.pop(0)
             out[d].append((op, data))
+        out[d] += [(op, b"") for op in cut]
     return out
 
 

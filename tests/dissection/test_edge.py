@@ -17,6 +17,18 @@ def test_segmentation_recovers_every_frame(tshark, extra):
     assert digest(got) == expected(truth)
 
 
+@pytest.mark.parametrize("extra", [(), ("-2",)], ids=["one-pass", "two-pass"])
+def test_segmentation_without_tcp_reassembly(tshark, extra):
+    """With TCP's reassembly off the plugin follows frames over segments itself: a header
+    cut by the segment's end (the 64-bit length after 5 bytes) is completed from the next
+    segment, never read there as a new frame (before 2026-12-04 the payload's first bytes
+    showed as a Continuation, a Text and a reserved frame nobody sent, found by
+    fuzz_dissect in CI), and every message is still byte-exact."""
+    truth = load_truth("edge-segmentation.truth.json")
+    got = recover(tshark, "edge-segmentation.pcap", truth["port"], extra + ("-o", "tcp.desegment_tcp_streams:FALSE"))
+    assert digest(got) == expected(truth)
+
+
 def test_coalesced_frames_share_one_packet(tshark):
     rows = tshark.fields("edge-segmentation.pcap", ["_ws.col.Info"], extra=["-Y", "ws.opcode == 9 && ws.payload_length == 3"])
     assert rows == [["Text [FIN] len=5, Binary [FIN] len=3, Ping [FIN] len=0"]]
