@@ -288,12 +288,18 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     conversation_t *conv = find_or_create_conversation(pinfo);
     ws_conv_t *st = (ws_conv_t *)conversation_get_proto_data(conv, proto_ws);
 
+    if (st && st->claimed && PINFO_FD_VISITED(pinfo) && st->upgrade_frame && pinfo->num < st->upgrade_frame)
+        /* HTTP, on a later pass, hands on bytes of packets it kept on the first (it reads
+         * the head of a request in pieces as an answer then): not frames we followed. */
+        return ws_show_unsynced(tvb, pinfo, tree, "Not decoded: another dissector had these bytes on the first pass");
     if (!st || !st->claimed) {
         http_conv_t *http = proto_http > 0 ? (http_conv_t *)conversation_get_proto_data(conv, proto_http) : NULL;
 
         st = ws_conv_get(pinfo, TRUE);
         st->claimed = TRUE;
         st->claim_frame = pinfo->num;
+        if (!PINFO_FD_VISITED(pinfo))
+            st->upgrade_frame = pinfo->num;
         st->evidence = "HTTP Upgrade handshake";
         st->found_by = WS_FOUND_HANDSHAKE;
         st->upgraded = TRUE;
@@ -324,10 +330,12 @@ int dissect_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (!PINFO_FD_VISITED(pinfo)) {
             /* Whatever the heuristic made of the HTTP request is forgotten; where the byte
              * streams stand is known only if the port guard saw all of the handshake. */
-            int i;
+            int i, here = ws_direction(st, pinfo);
             for (i = 0; i < 2; i++) {
                 if (!st->guard_watched)
-                    st->d[i].seq_known = FALSE;
+                    /* else TCP's analysis says where the other direction stands (this
+                     * one's bytes are placed by ws_stream_first_pass) */
+                    st->d[i].seq_known = i != here && ws_tcp_flow_next(pinfo, TRUE, &st->d[i].next_seq) > 0;
                 st->d[i].track_known = FALSE;
                 st->d[i].hunting = FALSE;
                 st->d[i].resynced = FALSE;

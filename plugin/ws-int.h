@@ -115,6 +115,8 @@ typedef struct {
     gboolean http_get;      /* its first captured bytes begin "GET ", and none went missing since */
     gboolean upgrade_seen;  /* its first bytes after HTTP's Upgrade were checked for the rest of a head */
     guint32 head_frame;     /* the packet where they were (0: none), where later passes check again */
+    guint32 head_open;      /* bytes so far of a head's rest in pieces that has not ended (0: none) */
+    guint8 head_state;      /* where its last piece left off (wsc_http_head_feed) */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
@@ -151,6 +153,7 @@ typedef struct {
     gboolean claimed;
     guint8 found_by;         /* WS_FOUND_*: how the conversation was recognised */
     guint32 claim_frame;
+    guint32 upgrade_frame;   /* where HTTP first handed us bytes after its Upgrade (first pass) */
     guint32 evidence_frame;  /* the first packet decoded on the first pass: it shows the evidence */
     gboolean upgraded;       /* taken over from a captured HTTP Upgrade */
     guint32 http_head_end;   /* where HTTP's tvb at the Upgrade ended the 101's head (its startoffset) */
@@ -359,6 +362,9 @@ int ws_expected_mask(const ws_conv_t *st, int dir);
 gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
                              const wsc_frame_header *h);
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq);
+int ws_tcp_flow_next(packet_info *pinfo, gboolean rev, guint32 *next);
+gboolean ws_tvb_in_frame(packet_info *pinfo, tvbuff_t *tvb);
+gboolean ws_tcp_pref(const char *name);
 int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_seq, guint32 seq, guint32 *gap);
 void ws_carry_start(ws_dir_t *d, packet_info *pinfo, gboolean gather, gboolean have_seq, guint32 seq);
 void ws_carry_drop(ws_dir_t *d);

@@ -13,6 +13,8 @@
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/prefs.h>
+#include <epan/prefs-int.h>
 
 #include "ws-int.h"
 /* What zlib and GLib allocated for the capture file (inflaters, decoders, buffers a
@@ -215,4 +217,66 @@ gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
         return FALSE;
     *seq = ((const struct tcpinfo *)data)->seq;
     return TRUE;
+}
+
+/*
+ * First pass, for bytes HTTP hands on after its 101 (without TCP's sequence number):
+ * where a direction's byte stream stands, from TCP's own sequence analysis, in the
+ * numbers TCP gives us elsewhere (relative unless tcp.relative_sequence_numbers is
+ * off). rev: the other direction than the packet's: how far TCP has seen it. The
+ * packet's own direction: where its bytes end, from the entry TCP's analysis keeps for
+ * the segment until it is acknowledged (its own sequence number, whether or not TCP saw
+ * higher ones); without that entry, known only when they are the highest so far, and
+ * when TCP has seen higher ones they are taken as old (a retransmission: -1).
+ * 0: TCP does not know; 2: placed, but TCP has seen higher bytes of the direction.
+ */
+int ws_tcp_flow_next(packet_info *pinfo, gboolean rev, guint32 *next)
+{
+    struct tcp_analysis *tcpd;
+    tcp_flow_t *f;
+    const tcp_unacked_t *u;
+    guint32 end;
+    int k, r = 1;
+
+    if (PINFO_FD_VISITED(pinfo) || ws_inside_tls(pinfo))
+        return 0;
+    tcpd = get_tcp_conversation_data(NULL, pinfo);
+    f = tcpd ? (rev ? tcpd->rev : tcpd->fwd) : NULL;
+    if (!f || !f->tcp_analyze_seq_info || !f->tcp_analyze_seq_info->nextseqframe)
+        return 0;
+    end = f->tcp_analyze_seq_info->nextseq; /* (after a SYN, relative 1: right) */
+    if (!rev) {
+        /* the segment's entry is the newest, unless its ACK came in the same packet */
+        for (u = f->tcp_analyze_seq_info->segments, k = 0; u && k < 4 && u->frame != pinfo->num; u = u->next, k++)
+            ;
+        if (u && u->frame == pinfo->num) {
+            end = u->nextseq - (f->fin == pinfo->num ? 1 : 0); /* a FIN counts as a byte */
+            if (f->tcp_analyze_seq_info->nextseqframe != pinfo->num)
+                r = 2;
+        } else if (f->tcp_analyze_seq_info->nextseqframe != pinfo->num)
+            return -1;
+        else if (f->fin == pinfo->num)
+            end--;
+    }
+    if (ws_tcp_pref("relative_sequence_numbers"))
+        end -= f->base_seq;
+    *next = end;
+    return r;
+}
+
+/* Whether a boolean preference of TCP's is on (TRUE when TCP does not have it). */
+gboolean ws_tcp_pref(const char *name)
+{
+    module_t *tcp_mod = prefs_find_module("tcp");
+    pref_t *pref = tcp_mod ? prefs_find_preference(tcp_mod, name) : NULL;
+
+    return !pref || prefs_get_bool_value(pref, pref_current);
+}
+
+/* Whether tvb lies in the packet's own bytes (not in a run TCP reassembled): the bytes
+ * HTTP hands on from a segment then end where the segment ends. */
+gboolean ws_tvb_in_frame(packet_info *pinfo, tvbuff_t *tvb)
+{
+    return pinfo->data_src &&
+           tvb_get_ds_tvb(tvb) == get_data_source_tvb((const struct data_source *)pinfo->data_src->data);
 }

@@ -264,6 +264,40 @@ static long ws_head_len(tvbuff_t *tvb, gboolean rest)
 }
 
 /*
+ * A 101 head in pieces, of which HTTP read only the first (TCP reassembly off) and
+ * handed us the others: the server's first bytes after the Upgrade that are all head
+ * text without its end, then the next segments up to the empty line. Returns how many
+ * of the segment's bytes are head. A piece that breaks the rules means the earlier ones
+ * were frames after all: where frames begin is then looked for again.
+ */
+static long ws_head_in_pieces(tvbuff_t *tvb, ws_conv_t *st, ws_dir_t *d)
+{
+    guint n = tvb_captured_length(tvb);
+    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)n);
+    long r;
+
+    if (n == 0 || n != tvb_reported_length(tvb))
+        return 0;
+    if (!d->head_open) {
+        /* (with TCP's reassembly HTTP reads a head whole) */
+        if (d->upgrade_seen || ws_tcp_pref("desegment_tcp_streams") || !wsc_http_head_rest_open(p, n, &d->head_state))
+            return 0;
+        d->head_open = n;
+        return (long)n;
+    }
+    r = wsc_http_head_feed(&d->head_state, p, n);
+    if (r == 0 && d->head_open + n <= WSC_HTTP_MAX_HEADER) {
+        d->head_open += n;
+        return (long)n;
+    }
+    d->head_open = 0;
+    if (r > 0)
+        return r;
+    ws_start_hunting(st, 0, WS_RESYNC_SCORE);
+    return 0;
+}
+
+/*
  * First pass of a segment of an accepted conversation: the sequence check, the
  * search for frame boundaries after a gap, the frame left open by earlier segments.
  * Returns FALSE when the segment is not to be decoded as frames (pkt->unsynced says why).
@@ -273,19 +307,39 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
 {
     ws_dir_t *d = &st->d[dir];
     guint32 gap;
-    gboolean first = !d->seq_known;
-    int where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+    gboolean first = !d->seq_known, handed = !have_seq;
+    int where;
     tvbuff_t *whole_tvb = tvb;
     ws_pkt_t *pkt;
 
-    if (where == WS_SEQ_NEXT && (first || !have_seq) && st->upgraded && ws_tcp_saw_loss(pinfo)) {
+    if (handed && st->upgraded && ws_tvb_in_frame(pinfo, tvb)) {
+        /* Bytes HTTP handed on after its 101, without their sequence number: TCP's
+         * analysis places them, or says they are old (a retransmission). */
+        guint32 end;
+        int r = ws_tcp_flow_next(pinfo, FALSE, &end);
+        if (r < 0 || (r == 2 && (!d->seq_known || d->next_seq == end))) {
+            /* (nothing of the direction seen since the Upgrade: bytes below TCP's
+             * highest are the request's again, or the answer's) */
+            ws_pkt_get(pinfo, tvb, TRUE)->unsynced = WS_UNSYNCED_OLD;
+            return FALSE;
+        }
+        /* (the port guard, which saw the segment before HTTP, may have counted them;
+         * above, with TCP's higher bytes seen before, they are the latest again) */
+        if (r > 0 && !(d->seq_known && d->next_seq == end)) {
+            have_seq = TRUE;
+            seq = end - tvb_reported_length(tvb);
+        }
+    }
+    where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
+
+    if (where == WS_SEQ_NEXT && (first || handed) && st->upgraded && ws_tcp_saw_loss(pinfo)) {
         /* After the handshake, before the first bytes we see, or in bytes HTTP hands on
          * (without their sequence number): TCP says something is missing. */
         where = WS_SEQ_GAP;
         gap = WS_GAP_UNKNOWN;
     }
 
-    if (where == WS_SEQ_NEXT && (first || !d->upgrade_seen) && st->upgraded) {
+    if (where == WS_SEQ_NEXT && (first || !d->upgrade_seen || d->head_open) && st->upgraded) {
         /* HTTP's 101 head was reassembled by TCP, and the frames after it that we asked
          * TCP for come back in one reassembled run with the head in front (Wireshark 4.0
          * keeps the run HTTP started). No WebSocket stream starts with "H" (0x48 would
@@ -300,6 +354,8 @@ static gboolean ws_stream_first_pass(tvbuff_t *tvb, packet_info *pinfo, ws_conv_
         /* The rest is for the direction's first bytes after the Upgrade only (first is
          * FALSE there when the port guard saw the handshake, TRUE again in later runs
          * TCP reassembles for us when HTTP handed the bytes without a sequence number). */
+        if (dir == 0 && end <= 0)
+            end = ws_head_in_pieces(tvb, st, d);
         if (!d->upgrade_seen)
             d->head_frame = pinfo->num;
         d->upgrade_seen = TRUE;
@@ -487,8 +543,9 @@ int dissect_ws_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_co
     if (pkt && pkt->head_len) {
         tvbuff_t *head = tvb_new_subset_length(tvb, 0, (gint)MIN(pkt->head_len, len));
         ws_show_unsynced(head, pinfo, tree, "The HTTP 101 answer's head, or the part of it HTTP did not read, not WebSocket");
-        col_clear(pinfo->cinfo, COL_INFO);
         offset = MIN(pkt->head_len, len);
+        if (offset < len)
+            col_clear(pinfo->cinfo, COL_INFO);
     }
     if (pkt && pkt->lead_len && offset < len) {
         tvbuff_t *lead = tvb_new_subset_length(tvb, (gint)offset, (gint)MIN(pkt->lead_len, len - offset));
