@@ -10,6 +10,7 @@
  *   byte 0   bits 0-1 server port (0: 40000, unregistered; 1: 80; 2: 5000; 3: 443, TLS off)
  *            bit 2 SYN handshake first, bit 3 FIN both ways at the end, bit 4 tcp.desegment off,
  *            bit 5 ws.desegment off, bit 6 ws.guard_ports off, bit 7 ws.take_over_upgrade off
+ *            (and the built-in WebSocket dissector disabled)
  *   byte 1   bits 0-2 ws.heur_claim_score - 1, bits 3-4 ws.text_as, bit 5 RST at the end
  *   byte 2   number of segments - 1 (mod 48)
  *   2 bytes per segment: bit 15 direction (1: server to client), bits 13-14 kind (0, 3: data;
@@ -85,6 +86,7 @@ uint32_t npkts;
 int proto_ws_id = -1, hf_opcode = -1, hf_payload = -1, hf_evidence = -1;
 int by_handshake; /* the second pass's ws.heur.evidence names the HTTP handshake */
 static int proto_tls_id = -1;
+static int proto_builtin_ws_id = -1;
 int strict;
 unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
 static size_t mem_peak, mem_peak_size;
@@ -230,6 +232,7 @@ static void init_once(const char *arg0)
     build_column_format_array(&cinfo, p->num_cols, TRUE);
     proto_ws_id = proto_get_id_by_filter_name("ws");
     proto_tls_id = proto_get_id_by_filter_name("tls");
+    proto_builtin_ws_id = proto_get_id_by_filter_name("websocket");
     proto_http_id = proto_get_id_by_filter_name("http");
     proto_malformed_id = proto_get_id_by_filter_name("_ws.malformed");
     hf_opcode = proto_registrar_get_id_byname("ws.opcode");
@@ -455,7 +458,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     epan_dissect_t *edt;
     size_t before_new, before, held, bound;
     long long kept;
-    int tls_off;
+    int tls_off, builtin_off;
 
     init_once("fuzz_dissect");
     if (!build(data, size))
@@ -466,6 +469,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tls_off = (data[0] & 3) == 3 && proto_tls_id >= 0;
     if (tls_off)
         proto_set_decoding(proto_tls_id, FALSE);
+    /* With the takeover off, HTTP's upgrades would go to Wireshark's built-in WebSocket
+     * dissector, which is not ours to fuzz: 4.0.17's reads through a NULL pointer on
+     * some inputs (tshark -2 -V crashes on them without the plugin). It is disabled,
+     * so those upgrades take the path they take when a user disables it. */
+    builtin_off = (data[0] & 0x80) && proto_builtin_ws_id >= 0;
+    if (builtin_off)
+        proto_set_decoding(proto_builtin_ws_id, FALSE);
     reference(0);
     reference(1);
     by_handshake = 0;
@@ -521,6 +531,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     npkts = 0;
     if (tls_off)
         proto_set_decoding(proto_tls_id, TRUE);
+    if (builtin_off)
+        proto_set_decoding(proto_builtin_ws_id, TRUE);
 
     return 0;
 }
