@@ -124,8 +124,10 @@ typedef struct {
     GByteArray *frag;       /* payload of the fragments so far, compressed or not (reused) */
     wsc_inflater *inf;
     gboolean inf_broken;    /* reset before the next message */
-    wsc_tinflate *tinf;     /* after a gap in the history: the decoder that knows what it does not know */
+    wsc_tinflate *tinf;     /* the decoder that knows what it does not know; until it is on, the
+                             * known output zlib decoded since its last reset (its history) */
     wsc_tinflate *tsnap;    /* its state before the message being decoded */
+    gboolean tinf_on;       /* the direction decodes with tinf (zlib met a history it lacks, or a gap) */
     guint8 *out;            /* decompressed bytes of the message so far */
     guint out_len, out_room;
     ws_frame_rec_t *close;  /* this direction's close frame, waiting for the reply */

@@ -101,8 +101,8 @@ static void ws_tinflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint
     }
 }
 
-/* From now on the direction decodes with wsc_tinflate, from a window of unknown bytes. */
-static void ws_tinflate_start(ws_dir_t *d)
+/* The direction's wsc_tinflate, allocated once, with a window of unknown bytes. */
+static void ws_tinflate_clear(ws_dir_t *d)
 {
     if (!d->tinf) {
         d->tinf = g_new(wsc_tinflate, 1);
@@ -111,6 +111,13 @@ static void ws_tinflate_start(ws_dir_t *d)
         ws_free_on_close(d->tsnap, g_free);
     }
     wsc_tinflate_init_unknown(d->tinf);
+}
+
+/* From now on the direction decodes with wsc_tinflate, from a window of unknown bytes. */
+static void ws_tinflate_start(ws_dir_t *d)
+{
+    ws_tinflate_clear(d);
+    d->tinf_on = TRUE;
 }
 
 /*
@@ -150,7 +157,7 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
         d->hist_lost = FALSE;
         ws_tinflate_start(d);
     }
-    if (d->tinf) {
+    if (d->tinf_on) {
         ws_tinflate_append(d, m, in, in_len);
         return;
     }
@@ -161,10 +168,12 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
             return;
         }
         ws_free_on_close(d->inf, (GDestroyNotify)wsc_inflate_free);
+        ws_tinflate_clear(d);
     }
     if (d->inf_broken) {
         wsc_inflate_reset(d->inf);
         d->inf_broken = FALSE;
+        ws_tinflate_clear(d);
     }
     wsc_inflate_begin(d->inf, in ? in : (const guint8 *)"", in_len, 1);
     do {
@@ -174,8 +183,10 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
             break;
     } while (rc == WSC_INF_FULL);
     if (rc == WSC_INF_HISTORY) {
-        /* Decode this message again, and all later ones, keeping track of what is unknown. */
-        ws_tinflate_start(d);
+        /* Decode this message again, and all later ones, keeping track of what is unknown:
+         * tinf holds, as known bytes, what zlib decoded before this message since its
+         * last reset, so later messages that refer to it still come out. */
+        d->tinf_on = TRUE;
         d->out_len = out_before;
         ws_tinflate_append(d, m, in, in_len);
         return;
@@ -184,6 +195,9 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
         m->status = WS_MSG_CORRUPT;
     if (m->status != WS_MSG_OK)
         d->inf_broken = TRUE;
+    else
+        /* Every byte zlib produced is in the message (no cap reached): known history. */
+        wsc_tinflate_known(d->tinf, d->out + out_before, d->out_len - out_before);
 }
 
 static void ws_msg_finish(ws_dir_t *d, ws_msg_t *m, guint32 frame, const guint8 *single, guint single_len)

@@ -281,6 +281,24 @@ void wsc_tinflate_init_unknown(wsc_tinflate *t)
     t->pos = 0;
 }
 
+void wsc_tinflate_known(wsc_tinflate *t, const uint8_t *p, size_t len)
+{
+    if (len > WSC_TINF_WINDOW) {
+        p += len - WSC_TINF_WINDOW;
+        len = WSC_TINF_WINDOW;
+    }
+    while (len) {
+        size_t n = WSC_TINF_WINDOW - t->pos;
+        if (n > len)
+            n = len;
+        memcpy(t->win + t->pos, p, n);
+        memset(t->unknown + t->pos, 0, n);
+        t->pos = (uint32_t)((t->pos + n) & (WSC_TINF_WINDOW - 1));
+        p += n;
+        len -= n;
+    }
+}
+
 int wsc_tinflate_message(wsc_tinflate *t, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap,
                          size_t *out_len, size_t *unknown)
 {

@@ -36,6 +36,13 @@ enum wsc_tinf_status {
 void wsc_tinflate_init_unknown(wsc_tinflate *t);
 
 /*
+ * Appends p[0..len) to the window as known history: bytes another decoder (zlib, while
+ * the history was whole) produced from this stream, in order, right before the next
+ * message this decoder is given. Only the last WSC_TINF_WINDOW bytes matter.
+ */
+void wsc_tinflate_known(wsc_tinflate *t, const uint8_t *p, size_t len);
+
+/*
  * Decodes one permessage-deflate message: in[0..len) followed by the 00 00 ff ff
  * the sender removed (RFC 7692 7.2.2). Writes at most out_cap bytes to out;
  * *out_len = bytes written, *unknown = how many of them came from unknown history.

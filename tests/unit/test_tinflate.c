@@ -179,6 +179,84 @@ static void test_from_the_middle_never_wrong(void)
     }
 }
 
+/* Known history handed over (what zlib decoded before a back-reference reached past
+ * the capture): later messages that refer to it come out exactly, none wrongly. */
+static void test_known_history(void)
+{
+    corpus c = make_corpus(21, 6, 15);
+    guint first, cut;
+    for (first = 1; first < 40; first += 9)
+        for (cut = first + 1; cut < first + 30; cut += 7) {
+            wsc_tinflate *t = g_new(wsc_tinflate, 1), *u = g_new(wsc_tinflate, 1);
+            GByteArray *out = g_byte_array_new();
+            guint i;
+            int seeded = 0, blind = 0;
+            /* u: every message from `first` through this decoder (the reference: the same
+             * window as a decoder that saw messages first..cut-1 itself). */
+            wsc_tinflate_init_unknown(u);
+            for (i = first; i < cut; i++) {
+                size_t unknown = 0;
+                g_assert_cmpint(decode(u, c.comp->pdata[i], out, &unknown), ==, WSC_TINF_DONE);
+            }
+            /* t: messages first..cut-1 handed over as known bytes, from an unknown window. */
+            wsc_tinflate_init_unknown(t);
+            for (i = first; i < cut; i++)
+                wsc_tinflate_known(t, ((GByteArray *)c.plain->pdata[i])->data, ((GByteArray *)c.plain->pdata[i])->len);
+            for (i = cut; i < c.comp->len; i++) {
+                size_t unknown = 0, ublind = 0;
+                GByteArray *want = c.plain->pdata[i];
+                g_assert_cmpint(decode(t, c.comp->pdata[i], out, &unknown), ==, WSC_TINF_DONE);
+                g_assert_cmpuint(out->len, ==, want->len);
+                if (unknown == 0) {
+                    g_assert_cmpmem(out->data, out->len, want->data, want->len);
+                    seeded++;
+                }
+                g_assert_cmpint(decode(u, c.comp->pdata[i], out, &ublind), ==, WSC_TINF_DONE);
+                /* Handed-over bytes are known exactly where u decoded them without unknowns. */
+                g_assert_cmpuint(unknown, <=, ublind);
+                blind += ublind == 0;
+            }
+            g_assert_cmpint(seeded, >=, blind);
+            g_free(t);
+            g_free(u);
+            g_byte_array_unref(out);
+        }
+    /* The whole history from the stream's start: every message, with no unknown byte. */
+    {
+        wsc_tinflate *t = g_new(wsc_tinflate, 1);
+        GByteArray *out = g_byte_array_new();
+        guint i;
+        wsc_tinflate_init_unknown(t);
+        for (i = 0; i < 50; i++)
+            wsc_tinflate_known(t, ((GByteArray *)c.plain->pdata[i])->data, ((GByteArray *)c.plain->pdata[i])->len);
+        for (i = 50; i < c.comp->len; i++) {
+            size_t unknown = 99;
+            GByteArray *want = c.plain->pdata[i];
+            g_assert_cmpint(decode(t, c.comp->pdata[i], out, &unknown), ==, WSC_TINF_DONE);
+            g_assert_cmpuint(unknown, ==, 0);
+            g_assert_cmpmem(out->data, out->len, want->data, want->len);
+        }
+        /* More than a window at once keeps its last 32 KiB, wrapping around. */
+        {
+            guint8 *big = g_malloc(WSC_TINF_WINDOW * 2 + 5);
+            for (i = 0; i < WSC_TINF_WINDOW * 2 + 5; i++)
+                big[i] = (guint8)(i * 7);
+            t->pos = 100;
+            wsc_tinflate_known(t, big, WSC_TINF_WINDOW * 2 + 5);
+            g_assert_cmpuint(t->pos, ==, 100);
+            g_assert_cmpuint(t->win[99], ==, big[WSC_TINF_WINDOW * 2 + 4]);
+            g_assert_cmpuint(t->win[100], ==, big[WSC_TINF_WINDOW + 5]);
+            for (i = 0; i < WSC_TINF_WINDOW; i++)
+                g_assert_cmpuint(t->unknown[i], ==, 0);
+            g_free(big);
+        }
+        g_free(t);
+        g_byte_array_unref(out);
+    }
+    g_ptr_array_unref(c.plain);
+    g_ptr_array_unref(c.comp);
+}
+
 static void test_rfc7692_examples(void)
 {
     static const uint8_t hello[] = { 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00 };
@@ -230,5 +308,6 @@ int main(int argc, char **argv)
     g_test_add_func("/core/tinflate/from_start_matches_zlib", test_from_start);
     g_test_add_func("/core/tinflate/from_the_middle_never_wrong", test_from_the_middle_never_wrong);
     g_test_add_func("/core/tinflate/corrupt_and_cap", test_corrupt_and_cap);
+    g_test_add_func("/core/tinflate/known_history", test_known_history);
     return g_test_run();
 }
