@@ -578,32 +578,49 @@ static int frame_speaks_for_itself(const uint8_t *p, size_t n, const wsc_frame_h
     return 0;
 }
 
+/*
+ * The end of the frame a segment begins in may hold bytes that read as a header whose
+ * frame ends exactly on the true first boundary: with random bytes, about one segment in
+ * a hundred, and two such frames in a row about one in ten thousand. A frame with a
+ * 7-bit length that proves nothing by itself is that likely to be one of them: up to
+ * three such frames at the start of a hunted reading are left out (three in a row: about
+ * one segment in a million, measured). A 16-bit length that lands exactly on a boundary
+ * by chance is some 65,000 times rarer, except that RSV1 frames (compressed) are taken
+ * no more on their length than on their content. Returns the offset after the doubtful
+ * frames, *left_out = how many; (size_t)-1 when a header there cannot be read whole.
+ */
+static size_t skip_doubtful(const uint8_t *buf, size_t len, size_t at, unsigned *left_out)
+{
+    wsc_frame_header h;
+    unsigned i;
+
+    *left_out = 0;
+    for (i = 0; i < HUNT_DOUBT_FRAMES && at < len; i++) {
+        if (wsc_frame_parse_header(buf + at, len - at, &h, NULL) <= 0)
+            return (size_t)-1;
+        if ((h.len7 >= 126 && !(h.rsv & 0x4u)) ||
+            frame_speaks_for_itself(buf + at + h.header_len, len - at - h.header_len, &h))
+            break;
+        if (wsc_frame_total_len(&h) > len - at)
+            break; /* not whole here: it is not followed by a boundary in this segment */
+        at += (size_t)wsc_frame_total_len(&h);
+        (*left_out)++;
+    }
+    return at;
+}
+
 static size_t hunt_inside(const wsc_heur_dir *d, const uint8_t *buf, size_t len, wsc_heur_seg *out)
 {
     wsc_heur_result r;
-    wsc_frame_header h;
-    unsigned frames, i;
+    unsigned frames, left_out;
     size_t at = wsc_hunt_boundary(buf, len, d->masked, 1, &frames);
 
     if (at == 0)
         return 0;
-    /* The end of the frame the segment begins in may hold bytes that read as a header
-     * whose frame ends exactly on the true first boundary: with random bytes, about one
-     * segment in a hundred, and two such frames in a row about one in ten thousand. A
-     * frame with a 7-bit length that proves nothing by itself is that likely to be one
-     * of them: up to three such frames at the start are left out (three in a row: about one segment
-     * in a million, measured). A 16-bit length that lands exactly on a boundary by chance
-     * is some 65,000 times rarer, except that RSV1 frames (compressed) are taken no
-     * more on their length than on their content. */
-    for (i = 0; i < HUNT_DOUBT_FRAMES && at < len; i++) {
-        if (wsc_frame_parse_header(buf + at, len - at, &h, NULL) <= 0)
-            return 0;
-        if ((h.len7 >= 126 && !(h.rsv & 0x4u)) ||
-            frame_speaks_for_itself(buf + at + h.header_len, len - at - h.header_len, &h))
-            break;
-        at += (size_t)wsc_frame_total_len(&h);
-        frames--;
-    }
+    at = skip_doubtful(buf, len, at, &left_out);
+    if (at == (size_t)-1)
+        return 0;
+    frames -= left_out;
     if (frames < 2 || at >= len)
         return 0;
     wsc_heur_scan_ex(buf + at, len - at, d->masked, -1, 1, &r);
@@ -654,6 +671,21 @@ static size_t hunt_open(const wsc_heur_dir *d, const uint8_t *buf, size_t len, w
         wsc_heur_scan_ex(buf + at, len - at, d->masked, -1, 1, &r);
         if (r.reject || r.frames < 2)
             continue;
+        {
+            /* The first frames of the reading may be bytes of the frame the segment
+             * begins in (skip_doubtful): they are left out, and so is the candidate
+             * when nothing is left after them. */
+            unsigned left_out;
+            size_t from = skip_doubtful(buf, len, at, &left_out);
+            if (from == (size_t)-1 || from >= len)
+                continue;
+            if (left_out) {
+                wsc_heur_scan_ex(buf + from, len - from, d->masked, -1, 1, &r);
+                if (r.reject || r.frames < 1)
+                    continue;
+                at = from;
+            }
+        }
         if (r.score > HUNT_OPEN_POINTS)
             r.score = HUNT_OPEN_POINTS;
         out->scan = r;
