@@ -53,6 +53,7 @@ ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     }
     st->found_by = WS_FOUND_HEURISTIC;
     conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+    ws_tcp_end_other_pdus(pinfo);
     return dissect_ws_stream(tvb, pinfo, tree, st, TRUE, have_seq, seq) > 0;
 }
 
@@ -143,6 +144,7 @@ static guint8 ws_guard_choose(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, 
     if (ws_heur_feed(tvb, pinfo, st, have_seq, seq) == WSC_SEG_ACCEPT) {
         st->found_by = WS_FOUND_PORT_GUARD;
         conversation_set_dissector(find_or_create_conversation(pinfo), ws_handle);
+        ws_tcp_end_other_pdus(pinfo);
         return WS_PORT_WS;
     }
     if (st->gave_up || ++st->port_tries >= WS_GUARD_MAX_TRIES)

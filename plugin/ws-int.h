@@ -365,6 +365,7 @@ gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *
                              const wsc_frame_header *h);
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq);
 int ws_tcp_flow_next(packet_info *pinfo, gboolean rev, guint32 *next);
+int ws_tcp_end_other_pdus(packet_info *pinfo);
 gboolean ws_tvb_in_frame(packet_info *pinfo, tvbuff_t *tvb);
 gboolean ws_tcp_pref(const char *name);
 int ws_seq_observe(ws_conv_t *st, int dir, tvbuff_t *tvb, gboolean have_seq, guint32 seq, guint32 *gap);

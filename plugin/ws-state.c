@@ -264,6 +264,42 @@ int ws_tcp_flow_next(packet_info *pinfo, gboolean rev, guint32 *next)
     return r;
 }
 
+/*
+ * First pass, when a conversation becomes the plugin's: a PDU that another dissector's
+ * reassembly left open in either direction (a heuristic took a segment whose first bytes
+ * looked like its header, TPKT's '03 00' say, and asked TCP for the rest) would take the
+ * bytes that follow, on this pass and every later one, out of the plugin's reach. Such a
+ * PDU is ended where the bytes TCP has seen of its direction end, so that the next
+ * segments come to the conversation's dissector; the bytes it holds stay that
+ * dissector's. Returns how many were ended.
+ */
+int ws_tcp_end_other_pdus(packet_info *pinfo)
+{
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(NULL, pinfo);
+    int rev, ended = 0;
+
+    if (!tcpd || PINFO_FD_VISITED(pinfo))
+        return 0;
+    for (rev = 0; rev < 2; rev++) {
+        tcp_flow_t *f = rev ? tcpd->rev : tcpd->fwd;
+        struct tcp_multisegment_pdu *msp;
+        guint32 next;
+
+        if (!f)
+            continue;
+        f->flags &= (guint16)~TCP_FLOW_REASSEMBLE_UNTIL_FIN;
+        if (!f->multisegment_pdus || ws_tcp_flow_next(pinfo, rev, &next) <= 0)
+            continue;
+        msp = (struct tcp_multisegment_pdu *)wmem_tree_lookup32_le(f->multisegment_pdus, next - 1);
+        if (msp && (gint32)(next - 1 - msp->seq) >= 0 && (gint32)(msp->nxtpdu - next) > 0) {
+            msp->nxtpdu = next;
+            msp->flags &= ~(guint32)MSP_FLAGS_REASSEMBLE_ENTIRE_SEGMENT;
+            ended++;
+        }
+    }
+    return ended;
+}
+
 /* Whether a boolean preference of TCP's is on (TRUE when TCP does not have it). */
 gboolean ws_tcp_pref(const char *name)
 {

@@ -102,3 +102,20 @@ def test_cut_recovers_everything(tshark, name, kind, num, k):
     assert two["recoverable"] >= 3
     assert not two["wrong_list"] and not res["passes"][1][kind]["wrong_list"]
     assert two["recovered"] == two["recoverable"], two["missed_list"]
+
+
+def test_cut_pdu_of_another_dissector_is_ended(tshark):
+    """MQTT over WebSocket on port 9001, the capture begins 3 bytes into a server segment:
+    its first 4 bytes, 03 00 02 02, read as a TPKT header, TPKT's heuristic took the segment
+    and asked TCP for 514 bytes, and every later server segment went into that PDU, on both
+    passes (8 of 16 messages before 2026-12-07). When the conversation becomes WebSocket the
+    open PDU is ended where TCP's bytes of that direction end: only the frame in the segment
+    TPKT already had stays lost."""
+    args = argparse.Namespace(only=[("inside", 14, 3)], boundaries=0, inside=0, seed="1", window_segments=40,
+                              window_bytes=262144, keep=False)
+    base = os.path.join(CAPTURES, "impls/mqtt-paho-mosquitto")
+    res = cuts.run_recording(tshark, base + ".truth.json", base + ".pcapng", args, log=lambda s: None)
+    two = res["passes"][2]["inside"]
+    assert two["recoverable"] == 16
+    assert not two["wrong_list"] and not res["passes"][1]["inside"]["wrong_list"]
+    assert two["recovered"] >= 15, two["missed_list"]
