@@ -133,11 +133,67 @@ void wsc_heur_scan(const uint8_t *buf, size_t len, int expect_masked, int rsv1_a
     wsc_heur_scan_ex(buf, len, expect_masked, -1, rsv1_allowed, r);
 }
 
+/* Bytes of a frame (header and payload) that its signature covers. */
+#define SIG_BYTES 64u
+/* Payload bytes checked for a single repeated value. */
+#define FILLER_CHECK 256u
+
+/* A signature of a frame: its length and its first SIG_BYTES bytes (FNV-1a), built as
+ * its bytes come (sig_begin, sig_feed) or at once (frame_sig); never 0. */
+static uint32_t sig_begin(uint64_t total)
+{
+    return 2166136261u ^ (uint32_t)total ^ (uint32_t)(total >> 32);
+}
+
+static uint32_t sig_feed(uint32_t hsh, uint32_t *count, const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && *count < SIG_BYTES; i++, (*count)++)
+        hsh = (hsh ^ p[i]) * 16777619u;
+    return hsh;
+}
+
+static uint32_t sig_end(uint32_t hsh)
+{
+    return hsh ? hsh : 1u;
+}
+
+static uint32_t frame_sig(const uint8_t *p, uint64_t total)
+{
+    uint32_t count = 0;
+
+    return sig_end(sig_feed(sig_begin(total), &count, p, total < SIG_BYTES ? (size_t)total : SIG_BYTES));
+}
+
+/* Whether a payload of 4 bytes or more unmasks to one byte value throughout (as far as
+ * FILLER_CHECK bytes). */
+static int payload_is_filler(const uint8_t *p, size_t n, const wsc_frame_header *h)
+{
+    size_t i, m = n < FILLER_CHECK ? n : FILLER_CHECK;
+    uint8_t first;
+
+    if (n < 4)
+        return 0;
+    first = (uint8_t)(p[0] ^ (h->masked ? h->mask_key[0] : 0));
+    for (i = 1; i < m; i++)
+        if ((uint8_t)(p[i] ^ (h->masked ? h->mask_key[i & 3] : 0)) != first)
+            return 0;
+    return 1;
+}
+
 void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_message, int rsv1_allowed,
                       wsc_heur_result *r)
 {
+    wsc_heur_scan_prev(buf, len, expect_masked, in_message, rsv1_allowed, 0, r);
+}
+
+void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int in_message, int rsv1_allowed,
+                        uint32_t prev_sig, wsc_heur_result *r)
+{
     size_t off = 0;
     unsigned informative = 0;
+    uint32_t prev = prev_sig;
 
     memset(r, 0, sizeof(*r));
     r->masked = expect_masked;
@@ -150,7 +206,8 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
         uint64_t total;
         const uint8_t *payload;
         size_t visible;
-        int whole, tv;
+        int whole, tv, dull = 0, score_before;
+        unsigned evidence_before;
 
         if (rc == WSC_PARSE_ERR_LEN64_MSB) {
             r->reject |= WSC_R_LEN64_MSB;
@@ -223,13 +280,23 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             memcpy(r->tail_header, buf + off, h.header_len);
             r->tail_payload_seen = visible;
         } else {
+            uint32_t sig = frame_sig(buf + off, total);
             r->frames++;
+            r->last_sig = sig;
+            /* A repeat or filler earns nothing, not even for what its payload says (its
+             * payload is still checked below). */
+            dull = h.payload_len > 0 && (sig == prev || payload_is_filler(payload, (size_t)h.payload_len, &h));
+            prev = sig;
+            if (dull)
+                r->repeats++;
             /* Empty frames and bare continuations prove little: runs of zero bytes parse as them. */
-            if (h.payload_len > 0 && h.opcode != WSC_OP_CONTINUATION) {
+            else if (h.payload_len > 0 && h.opcode != WSC_OP_CONTINUATION) {
                 informative++;
                 r->score += 1;
             }
         }
+        score_before = r->score;
+        evidence_before = r->evidence;
 
         switch (h.opcode) {
         case WSC_OP_TEXT:
@@ -276,6 +343,10 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
             break;
         }
 
+        if (dull) {
+            r->score = score_before;
+            r->evidence = evidence_before;
+        }
         if (!whole)
             return;
         off += (size_t)total;
@@ -455,6 +526,8 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             *points += boundary_points(d, &h, evidence);
         d->owed = h.payload_len;
         d->payload_pos = 0;
+        d->open_count = 0;
+        d->open_sig = sig_feed(sig_begin(wsc_frame_total_len(&h)), &d->open_count, d->hdr, h.header_len);
         wsc_utf8_init(&d->text);
         d->text_seen = 0;
         d->text_nul = 0;
@@ -497,6 +570,7 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
         memcpy(out->skip_key, h.mask_key, 4);
         out->skip_masked = h.masked;
         out->skip_opcode = h.opcode;
+        d->open_sig = sig_feed(d->open_sig, &d->open_count, buf + used, n);
         used += n;
         d->owed -= n;
         d->payload_pos += n;
@@ -516,7 +590,15 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             /* ... or when an extended length (one in some 65,000 by chance for a given
              * offset) ends it exactly where the segment after its header's ends. */
             int ext_fit = h.len7 >= 126 && used == len && d->open_segments <= 1;
-            if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
+            /* A frame that repeats the one before it byte for byte is what repeated
+             * records read as (wsc_heur_scan_prev): it earns nothing, and neither does
+             * the header found where it ends. */
+            uint32_t sig = sig_end(d->open_sig);
+            int same = sig == d->last_sig;
+            d->last_sig = sig;
+            if (same) {
+                /* nothing */
+            } else if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
                 (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0 || ext_fit)) {
                 *points += 1;
                 *evidence |= WSC_EV_SPLIT_FRAME;
@@ -721,7 +803,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         c->evidence |= open_evidence;
     }
     if (used < len) {
-        wsc_heur_scan_ex(buf + used, len - used, d->masked, d->in_message, 1, &out->scan);
+        wsc_heur_scan_prev(buf + used, len - used, d->masked, d->in_message, 1, d->last_sig, &out->scan);
         if (!exact)
             out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
         if (out->scan.reject && used == 0 && !d->started && exact && (c->accepted || d->hunted + len <= WSC_HUNT_BUDGET)) {
@@ -758,6 +840,8 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         d->in_message = out->scan.in_message;
         d->frames += out->scan.frames;
         d->score += out->scan.score;
+        if (out->scan.last_sig)
+            d->last_sig = out->scan.last_sig;
         c->evidence |= out->scan.evidence;
         if (out->scan.tail_header_len) {
             memcpy(d->hdr, out->scan.tail_header, out->scan.tail_header_len);
@@ -767,6 +851,9 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
                 if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) > 0) {
                     size_t seen = (size_t)out->scan.tail_payload_seen;
                     d->owed = h.payload_len - seen;
+                    d->open_count = 0;
+                    d->open_sig = sig_feed(sig_begin(wsc_frame_total_len(&h)), &d->open_count, d->hdr, h.header_len);
+                    d->open_sig = sig_feed(d->open_sig, &d->open_count, buf + len - seen, seen);
                     /* Its text so far, for the check of the rest. */
                     d->payload_pos = 0;
                     wsc_utf8_init(&d->text);

@@ -58,6 +58,8 @@ typedef struct wsc_heur_result {
     uint8_t tail_header[14]; /* its header bytes as far as the segment holds them */
     uint8_t tail_header_len; /* how many of them are in the segment */
     uint64_t tail_payload_seen; /* payload bytes of it in the segment (header complete) */
+    uint32_t last_sig;      /* signature of the last whole frame (wsc_heur_scan_prev), 0: none */
+    unsigned repeats;       /* whole frames that earned nothing as repeats or filler */
 } wsc_heur_result;
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
@@ -85,6 +87,16 @@ void wsc_heur_scan_ex(const uint8_t *buf, size_t len, int expect_masked, int in_
                       wsc_heur_result *r);
 
 /*
+ * The same, after a frame whose signature (r->last_sig of an earlier scan) is prev_sig.
+ * A whole frame with a payload that repeats the frame before it byte for byte, or whose
+ * payload unmasks to one byte value over and over, earns nothing: a payload that is
+ * periodic (a repeated record, a filled buffer) holds, at the right offset, a chain of
+ * such frames that fits as well as real ones do.
+ */
+void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int in_message, int rsv1_allowed,
+                        uint32_t prev_sig, wsc_heur_result *r);
+
+/*
  * Evidence gathered over the segments of one TCP conversation, fed in order on
  * the first pass. A direction's evidence is dropped when one of its segments is
  * not a run of frames; a frame cut by a segment end is followed into the next
@@ -98,6 +110,9 @@ typedef struct wsc_heur_dir {
     int score;
     uint32_t frames;
     uint32_t segments;       /* plausible segments since the last reset */
+    uint32_t last_sig;       /* signature of its last whole frame (wsc_heur_scan_prev) */
+    uint32_t open_sig;       /* the signature of the frame that goes on, so far (open_count bytes) */
+    uint32_t open_count;
     /* The frame that goes on into the next segment: */
     uint8_t hdr[14];
     uint8_t hdr_have;        /* header bytes seen; equals the header length once complete */
