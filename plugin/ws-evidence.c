@@ -201,13 +201,36 @@ static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int 
  * followed, shown on later passes if the run is confirmed). Returns TRUE when the run
  * has now earned enough for the segment to be decoded as frames.
  */
+/*
+ * First pass: remembers where a TCP write of the direction ended. Senders write a frame (or
+ * a few) at a time; the last segment of a write carries PSH, and when it is shorter than
+ * the largest segment (a write of more than one segment ends there), the next segment
+ * starts a write, and so most likely a frame. Segments of a few hundred bytes at most
+ * (a sender that writes in tiny pieces) tell nothing. Returns whether this segment
+ * starts a write.
+ */
+#define WS_WRITE_MIN_MSS 512u
+static gboolean ws_note_write(packet_info *pinfo, ws_dir_t *d, guint len, gboolean have_seq, guint32 seq)
+{
+    gboolean starts = have_seq && d->write_end_known && seq == d->write_end_seq && d->max_seg >= WS_WRITE_MIN_MSS;
+
+    if (!have_seq)
+        return FALSE;
+    d->write_end_known = ws_tcp_psh(pinfo) && len < d->max_seg;
+    d->write_end_seq = seq + len;
+    if (len > d->max_seg)
+        d->max_seg = len;
+    return starts;
+}
+
 gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_pkt_t *pkt,
                  gboolean have_seq, guint32 seq)
 {
     ws_dir_t *d = &st->d[dir];
     guint caplen = tvb_captured_length(tvb);
     wsc_heur_seg seg;
-    int v;
+    int v, need = d->hunt_score;
+    gboolean fresh = !st->heur.dir[dir].started, write_start;
 
     if (caplen == 0)
         return FALSE;
@@ -216,9 +239,14 @@ gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_p
     if (st->fed_num == pinfo->num && st->fed_raw == (guint32)tvb_raw_offset(tvb))
         /* The segment that decided the conversation: already fed and followed. */
         return FALSE;
+    write_start = ws_note_write(pinfo, d, caplen, have_seq, seq);
     v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen, caplen == tvb_reported_length(tvb),
                            G_MAXINT, &seg);
-    if (v != WSC_SEG_REJECT && st->heur.dir[dir].score >= d->hunt_score) {
+    if (fresh && write_start && !seg.skip_lead && !seg.skip_header && !seg.skip_payload)
+        /* A run that begins where a write begins: as likely a frame boundary as a
+         * direction's first captured byte. */
+        need = MIN(need, WS_FIRST_BOUNDARY_SCORE);
+    if (v != WSC_SEG_REJECT && st->heur.dir[dir].score >= need) {
         if (!d->run) {
             d->run = wmem_new0(wmem_file_scope(), ws_run_t);
             d->run->start = pinfo->num;
@@ -291,7 +319,7 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     wsc_heur_seg seg;
     guint32 gap;
     int v, where;
-    gboolean first;
+    gboolean first, fresh, write_start;
 
     if (st->fed_num == pinfo->num && st->fed_raw == raw)
         return st->fed_verdict;
@@ -301,6 +329,8 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     if (caplen == 0)
         return WSC_SEG_REJECT;
     first = have_seq && !d->seq_known;
+    fresh = !st->heur.dir[dir].started;
+    write_start = ws_note_write(pinfo, d, caplen, have_seq, seq);
     where = ws_seq_observe(st, dir, tvb, have_seq, seq, &gap);
     if (first && seq == 1 && ws_tcp_start_seen(pinfo))
         /* The direction's first byte after its SYN (relative sequence numbers; with
@@ -342,7 +372,9 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     }
     /* The segment that decides is decoded now, unless its own direction has not earned
      * enough to be trusted (see ws_accept()). */
-    if (first && !d->run) {
+    if ((first || (write_start && fresh && !seg.skip_lead && !seg.skip_header && !seg.skip_payload)) && !d->run) {
+        /* The direction's first captured bytes, or the start of a write (ws_note_write):
+         * most likely a frame boundary. */
         d->run = wmem_new0(wmem_file_scope(), ws_run_t);
         d->run->start = pinfo->num;
         d->run->from_first = TRUE;

@@ -118,6 +118,12 @@ typedef struct {
     guint32 head_open;      /* bytes so far of a head's rest in pieces that has not ended (0: none) */
     guint8 head_state;      /* where its last piece left off (wsc_http_head_feed) */
     int hunt_score;         /* the evidence of its own the direction's run needs */
+    /* TCP writes (first pass, segments the heuristic saw): the sequence number after the
+     * last segment that ended a write (PSH, shorter than the largest segment so far), and
+     * the largest segment. A segment that starts there starts a write. */
+    guint32 write_end_seq;
+    gboolean write_end_known;
+    guint max_seg;
     ws_run_t *run;          /* the current run of plausible segments, if any */
     ws_carry_t carry;
     ws_msg_t *cur;
@@ -364,6 +370,7 @@ int ws_expected_mask(const ws_conv_t *st, int dir);
 gboolean ws_header_untrusted(const ws_ctx_t *ctx, packet_info *pinfo, tvbuff_t *tvb, guint offset,
                              const wsc_frame_header *h);
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq);
+gboolean ws_tcp_psh(packet_info *pinfo);
 int ws_tcp_flow_next(packet_info *pinfo, gboolean rev, guint32 *next);
 int ws_tcp_end_other_pdus(packet_info *pinfo);
 gboolean ws_tvb_in_frame(packet_info *pinfo, tvbuff_t *tvb);

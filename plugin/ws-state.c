@@ -211,12 +211,25 @@ gboolean ws_inside_tls(packet_info *pinfo)
     return FALSE;
 }
 
+/* The TCP flags of the packet whose sequence number ws_tcp_seq read last (dissection is
+ * one packet at a time: later stages of the same packet ask ws_tcp_psh). */
+static guint32 ws_flags_num;
+static guint16 ws_flags;
+
 gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
 {
     if (!data || ws_inside_tls(pinfo))
         return FALSE;
     *seq = ((const struct tcpinfo *)data)->seq;
+    ws_flags = ((const struct tcpinfo *)data)->flags;
+    ws_flags_num = pinfo->num;
     return TRUE;
+}
+
+/* Whether the packet's TCP segment carried PSH (a sender's write ends there). */
+gboolean ws_tcp_psh(packet_info *pinfo)
+{
+    return ws_flags_num == pinfo->num && (ws_flags & 0x008) != 0;
 }
 
 /*

@@ -42,18 +42,18 @@ def test_no_wrong_message(difftest, passes):
     assert not res["wrong"], _fail_text(res)
 
 
-@pytest.mark.parametrize("passes,floor", [(1, 0.922), (2, 0.973)])
+@pytest.mark.parametrize("passes,floor", [(1, 0.923), (2, 0.974)])
 def test_recovered_not_below_main(difftest, passes, floor):
-    """A ratchet: what main recovered on this slice (2026-12-04, since the generator's text is
-    UTF-8 throughout: 92.26 % and 97.37 %), a little under; the slice is deterministic (fixed seed), so a drop is a change of ours."""
+    """A ratchet: what main recovered on this slice (2026-12-07: 92.35 % and 97.43 %), a little
+    under; the slice is deterministic (fixed seed), so a drop is a change of ours."""
     res = difftest[passes]
     got, want = res["recovered"], res["recoverable"]
     assert got >= floor * want, "%d-pass: recovered %d of %d (%.2f %%), below %.1f %%" % (
         passes, got, want, 100.0 * got / max(1, want), 100 * floor)
 
 
-@pytest.mark.xfail(strict=False, reason="2026-12-04: 33378 of 34275 recoverable messages recovered in two passes "
-                   "(97.38 %), one pass 31622 (92.26 %); misses are mostly sides that show no message after a "
+@pytest.mark.xfail(strict=False, reason="2026-12-07: 33395 of 34275 recoverable messages recovered in two passes "
+                   "(97.43 %), one pass 31653 (92.35 %); misses are mostly sides that show no message after a "
                    "cut in segments of 1-30 bytes, late resyncs inside big frames and lost segments before the "
                    "plugin has locked on (docs/detection.md)")
 def test_recovered(difftest):
