@@ -216,7 +216,8 @@ static gboolean ws_note_write(packet_info *pinfo, ws_dir_t *d, guint len, gboole
 
     if (!have_seq)
         return FALSE;
-    d->write_end_known = ws_tcp_psh(pinfo) && len < d->max_seg;
+    /* (the direction's first segment seen: a write of one segment, or the last of one) */
+    d->write_end_known = ws_tcp_psh(pinfo) && (len < d->max_seg || d->max_seg == 0);
     d->write_end_seq = seq + len;
     if (len > d->max_seg)
         d->max_seg = len;
