@@ -159,12 +159,14 @@ long wsc_http_head_feed(uint8_t *state, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* A letter, a digit, '-', SP, TAB or the empty line's CR: no WebSocket frame's first
- * byte with FIN, nor a valid one without it unless RSV1 was negotiated. */
+/* Any visible ASCII character (a line HTTP stopped at may begin with one that no header
+ * name has: '}Connection? Upgrade', fuzz_dissect's finding 18), SP, TAB or the empty
+ * line's CR. None is a WebSocket frame's first byte with FIN (0x80 and up); without FIN
+ * only 'A' and 'B' are (RSV1 with a data opcode: a compressed message's first fragment),
+ * every other one has a reserved opcode or RSV2/RSV3 set. */
 static int head_rest_first(uint8_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == ' ' ||
-           c == '\t' || c == '\r';
+    return (c >= 0x21 && c <= 0x7e) || c == ' ' || c == '\t' || c == '\r';
 }
 
 size_t wsc_http_head_rest(const uint8_t *p, size_t n)

@@ -229,6 +229,9 @@ static void test_head_rest(void)
     g_assert_cmpuint(head_rest(rest), ==, n);
     g_assert_cmpuint(head_rest("\r\n"), ==, 2);
     g_assert_cmpuint(head_rest("\r\n\x81\x05hello"), ==, 2);
+    /* a line no header name begins like (fuzz_dissect finding 18) */
+    g_assert_cmpuint(head_rest("}Connection? Upgrade\r\n\r\n"), ==, 24);
+    g_assert_cmpuint(head_rest("{\r\n\r\n"), ==, 5);
     /* frames after it are not part of it */
     memcpy(buf, rest, n);
     memcpy(buf + n, "\x81\x01" "a", 4);
