@@ -21,7 +21,8 @@
  * inputs up to it as DIR/session-PID/000001... (replay_dissect replays a folder in name
  * order: WS_FUZZ_RECYCLE=0 build-fuzz/tests/replay_dissect DIR/session-PID), and
  * WS_FUZZ_RECYCLE=1 gives every input a file of its own. A session holding more than
- * 256 MiB is closed early.
+ * 256 MiB, or of 32,512 inputs, is closed early. (Some state outlives epan_free too:
+ * tests/fuzz/order-dependence, docs/robustness.md.)
  *
  * Input format (docs/robustness.md):
  *   byte 0   bits 0-1 server port (0: 40000, unregistered; 1: 80; 2: 5000; 3: 443, TLS off)
@@ -47,7 +48,8 @@
  *   3. memory held while an input is dissected (its two passes) stays under 24 MiB + 2100
  *      bytes per input byte, and what stays after a session's file is closed, summed over
  *      the sessions, under 16 MiB + 8 KiB per input (checked at each close, the last
- *      session's at exit);
+ *      session's at exit; counted from epan_new, each input's call and epan_free, not
+ *      what libFuzzer allocates between calls);
  *   4. no "Dissector bug" item names the plugin (protocol WS or a plugin/ws-*.c line);
  *      libwireshark's own are counted.
  * WS_FUZZ_VERBOSE=1 prints each input's counts (and the frames, on a violation) and each
@@ -112,9 +114,12 @@ static unsigned long recycle_every = 256; /* WS_FUZZ_RECYCLE */
 static unsigned long session_inputs;      /* inputs dissected in the open session */
 static unsigned long n_sessions;          /* sessions closed */
 static uint32_t frame_base;               /* frames numbered in the open session before this input */
-static size_t session_before;             /* memory before the open session's epan_new */
-static size_t session_peak;               /* most the open session held after one of its inputs */
-static size_t sessions_peak;              /* most any session held */
+/* What the open session holds: the memory epan_new took, plus what each input's call left
+ * allocated (its start to its end; not libFuzzer's own allocations between calls, such as
+ * its corpus); epan_free's change is added when it closes. */
+static long long session_net;
+static long long session_peak;            /* most session_net after one of its inputs */
+static long long sessions_peak;           /* most any session held */
 static unsigned long n_recycled_on_memory;
 pkt_t pkts[MAX_PKTS];
 uint32_t npkts;
@@ -127,6 +132,7 @@ unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent
 static size_t mem_peak, mem_peak_size;
 static long long mem_kept; /* bytes still held after epan_free, summed over the sessions */
 #define SESSION_MEM_MAX (256u * 1024u * 1024u) /* a session holding more is closed early */
+#define MAX_SESSION_INPUTS (127ul * 256ul)      /* addresses 10.0.0.1 to 10.0.255.254 (set_addresses) */
 
 /* the direction streams, as the harness sees them */
 uint8_t *stream[2];
@@ -230,7 +236,7 @@ static void report(void)
             "frames checked against the reference %lu; directions whose "
             "first frame was off it (no handshake) %lu, left it later %lu; packets with frames in the first pass "
             "that libwireshark did not hand to the plugin in the second %lu, that TCP reassembled or HTTP read otherwise in the second %lu; inputs whose client wrote after its request before the 101 %lu; bytes kept after closing, all sessions %lld; "
-            "most memory held by one input %zu bytes (an input of %zu), by one session %zu; other dissectors' bugs %lu; "
+            "most memory held by one input %zu bytes (an input of %zu), by one session %lld; other dissectors' bugs %lu; "
             "preferences set %lu times, applied %lu\n",
             n_inputs, n_sessions, recycle_every == ULONG_MAX ? 0 : recycle_every, n_recycled_on_memory, SESSION_MEM_MAX >> 20, n_frames_checked,
             n_unsynced, n_resynced, n_pass2_silent, n_tcp_differs, n_early_frames, mem_kept, mem_peak, mem_peak_size,
@@ -601,8 +607,10 @@ static void session_open(void)
 {
     static const struct packet_provider_funcs funcs = { get_frame_ts, NULL, NULL, NULL };
 
-    session_before = mem_now();
+    size_t b = mem_now();
+
     session = epan_new(NULL, &funcs);
+    session_net = (long long)mem_now() - (long long)b;
     session_inputs = 0;
     frame_base = 0;
     session_peak = 0;
@@ -615,19 +623,21 @@ static void session_open(void)
 static void session_close(void)
 {
     long long kept;
+    size_t b;
 
     if (!session)
         return;
+    b = mem_now();
     epan_free(session);
     session = NULL;
     batch_clear();
     n_sessions++;
-    kept = (long long)mem_now() - (long long)session_before;
+    kept = session_net + (long long)mem_now() - (long long)b;
     mem_kept += kept;
     if (session_peak > sessions_peak)
         sessions_peak = session_peak;
     if (getenv("WS_FUZZ_VERBOSE"))
-        fprintf(stderr, "fuzz_dissect: session %lu closed after %lu inputs, %u frames; held at most %zu, kept %lld\n",
+        fprintf(stderr, "fuzz_dissect: session %lu closed after %lu inputs, %u frames; held at most %lld, kept %lld\n",
                 n_sessions, session_inputs, frame_base, session_peak, kept);
     if (mem_kept > 16ll * 1024 * 1024 + 8192ll * (long long)n_inputs) {
         fprintf(stderr, "fuzz_dissect: INVARIANT: %lld bytes kept after %lu inputs (%lu sessions) were closed\n",
@@ -640,22 +650,26 @@ static void session_close(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     epan_dissect_t *edt;
-    size_t before, after, held, bound;
+    size_t start, before, after, held, bound;
     int tls_off, builtin_off;
 
     init_once("fuzz_dissect");
     if (size < 3)
         return 0;
-    if (session && (session_inputs >= recycle_every || mem_now() - MIN(session_before, mem_now()) > SESSION_MEM_MAX)) {
-        if (session_inputs < recycle_every)
+    if (session && (session_inputs >= MIN(recycle_every, MAX_SESSION_INPUTS) ||
+                    session_net > (long long)SESSION_MEM_MAX)) {
+        if (session_inputs < MIN(recycle_every, MAX_SESSION_INPUTS))
             n_recycled_on_memory++;
         session_close();
     }
     if (!session)
         session_open();
+    start = mem_now();
     set_addresses(session_inputs);
-    if (!build(data, size))
+    if (!build(data, size)) {
+        session_net += (long long)mem_now() - (long long)start;
         return 0;
+    }
     if (batch_dir) {
         static unsigned long cap;
         if (batch_len == cap) {
@@ -708,8 +722,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mem_peak = held;
         mem_peak_size = size;
     }
-    if (after - MIN(session_before, after) > session_peak)
-        session_peak = after - MIN(session_before, after);
     n_inputs++;
 
     check_passes();
@@ -732,6 +744,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         proto_set_decoding(proto_tls_id, TRUE);
     if (builtin_off)
         proto_set_decoding(proto_builtin_ws_id, TRUE);
+    session_net += (long long)mem_now() - (long long)start;
+    if (session_net > session_peak)
+        session_peak = session_net;
     if (recycle_every == 1)
         session_close(); /* a file per input, closed with it, as before sessions */
 
