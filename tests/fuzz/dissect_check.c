@@ -157,6 +157,7 @@ void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels
             if (strncmp(label, "[Dissector bug", 14) == 0) {
                 if (strstr(label, "protocol WS:") || strstr(label, "/ws-") || strstr(label, "wsc_")) {
                     fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u)\n", label, k + 1);
+                    fuzz_fatal();
                     abort();
                 }
                 n_wireshark_bugs++;
@@ -234,6 +235,7 @@ static void violation(const char *what, const shown_t *f)
         dump();
     fprintf(stderr, "fuzz_dissect: INVARIANT: %s (packet %u, data source %d, offset %d, length %d, opcode %d)\n",
             what, f ? f->pkt + 1 : 0, f ? f->ds : -1, f ? f->start : -1, f ? f->length : -1, f ? f->opcode : -1);
+    fuzz_fatal();
     abort();
 }
 

@@ -49,5 +49,6 @@ void walk(proto_node *node, packet_info *pinfo, int pass, uint32_t k, int labels
 void note_tcp_runs(packet_info *pinfo, proto_node *tree, int pass, uint32_t k);
 void check_passes(void);
 void check_reference(int pass);
+void fuzz_fatal(void); /* before abort(): where the input stood in its session */
 
 #endif

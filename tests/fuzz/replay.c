@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Runs a fuzz harness over files and folders of inputs, so that the harnesses build
  * and run without libFuzzer (ctest replays the committed corpus with it). */
+#define _DEFAULT_SOURCE /* scandir, alphasort */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,18 +45,21 @@ int main(int argc, char **argv)
             return 1;
         }
         if (S_ISDIR(st.st_mode)) {
-            DIR *d = opendir(argv[i]);
-            struct dirent *e;
-            while (d && (e = readdir(d)) != NULL) {
+            /* in name order: fuzz_dissect's inputs share a session, and a batch it saved
+             * (WS_FUZZ_BATCH_DIR) replays in the order it ran */
+            struct dirent **names;
+            int n = scandir(argv[i], &names, NULL, alphasort);
+            for (int j = 0; j < n; j++) {
                 char path[4096];
-                if (e->d_name[0] == '.')
-                    continue;
-                snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-                if (run_file(path) == 0)
-                    count++;
+                if (names[j]->d_name[0] != '.') {
+                    snprintf(path, sizeof(path), "%s/%s", argv[i], names[j]->d_name);
+                    if (run_file(path) == 0)
+                        count++;
+                }
+                free(names[j]);
             }
-            if (d)
-                closedir(d);
+            if (n >= 0)
+                free(names);
         } else if (run_file(argv[i]) == 0) {
             count++;
         }
