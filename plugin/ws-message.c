@@ -195,7 +195,7 @@ static void ws_inflate_append(ws_dir_t *d, ws_msg_t *m, const guint8 *in, guint 
         m->status = WS_MSG_CORRUPT;
     if (m->status != WS_MSG_OK)
         d->inf_broken = TRUE;
-    else
+    else if (d->out_len > out_before)
         /* Every byte zlib produced is in the message (no cap reached): known history. */
         wsc_tinflate_known(d->tinf, d->out + out_before, d->out_len - out_before);
 }
