@@ -67,6 +67,20 @@ void reference(int dir)
                 (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c >= 0x7f)
                 ref_head[dir] = 0;
         }
+        /* Text lines and another blank line right after it (a fuzzed server sends a head's
+         * tail again, 'grade\r\nSec-WebSocket-Accept: ...\r\n\r\n'): whether they are more
+         * of the head (the plugin reads them as the part HTTP did not read) or bytes of the
+         * stream is a matter of reading, and no frame begins with a printable character
+         * with FIN: the head's end is not vouched for (judged as without a handshake). */
+        if (ref_head[dir] && at < end && p[at] >= 0x20 && p[at] < 0x7f) {
+            const uint8_t *h2 = memmem(p + at, end - at, "\r\n\r\n", 4);
+            int text = h2 != NULL;
+            for (uint32_t i = at; text && i < (uint32_t)(h2 - p); i++)
+                if ((p[i] < 0x20 && p[i] != '\r' && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f)
+                    text = 0;
+            if (text)
+                ref_head[dir] = 0;
+        }
     }
     while (end - at >= 2) {
         uint64_t plen = p[at + 1] & 0x7fu;
