@@ -196,18 +196,12 @@ static void ws_feed_apply(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int 
 }
 
 /*
- * First pass, accepted conversation, a direction whose frame boundaries are not yet
- * trusted: the segment goes to the evidence like one before the decision (its frames
- * followed, shown on later passes if the run is confirmed). Returns TRUE when the run
- * has now earned enough for the segment to be decoded as frames.
- */
-/*
  * First pass: remembers where a TCP write of the direction ended. Senders write a frame (or
  * a few) at a time; the last segment of a write carries PSH, and when it is shorter than
- * the largest segment (a write of more than one segment ends there), the next segment
- * starts a write, and so most likely a frame. Segments of a few hundred bytes at most
- * (a sender that writes in tiny pieces) tell nothing. Returns whether this segment
- * starts a write.
+ * the largest segment (a write of more than one segment ends there), or is the first
+ * segment seen (a write of one segment, or the last of one), the next segment starts a
+ * write, and so most likely a frame. Segments of a few hundred bytes at most (a sender
+ * that writes in tiny pieces) tell nothing. Returns whether this segment starts a write.
  */
 #define WS_WRITE_MIN_MSS 512u
 static gboolean ws_note_write(packet_info *pinfo, ws_dir_t *d, guint len, gboolean have_seq, guint32 seq)
@@ -224,6 +218,19 @@ static gboolean ws_note_write(packet_info *pinfo, ws_dir_t *d, guint len, gboole
     return starts;
 }
 
+/* Whether the run of frames begins with this segment's first byte at the start of a write:
+ * the direction had no run before (fresh), and nothing in front of the frames. */
+static gboolean ws_run_at_write_start(gboolean fresh, gboolean write_start, const wsc_heur_seg *seg)
+{
+    return fresh && write_start && !seg->skip_lead && !seg->skip_header && !seg->skip_payload;
+}
+
+/*
+ * First pass, accepted conversation, a direction whose frame boundaries are not yet
+ * trusted: the segment goes to the evidence like one before the decision (its frames
+ * followed, shown on later passes if the run is confirmed). Returns TRUE when the run
+ * has now earned enough for the segment to be decoded as frames.
+ */
 gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_pkt_t *pkt,
                  gboolean have_seq, guint32 seq)
 {
@@ -243,7 +250,7 @@ gboolean ws_hunt(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir, ws_p
     write_start = ws_note_write(pinfo, d, caplen, have_seq, seq);
     v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen, caplen == tvb_reported_length(tvb),
                            G_MAXINT, &seg);
-    if (fresh && write_start && !seg.skip_lead && !seg.skip_header && !seg.skip_payload)
+    if (ws_run_at_write_start(fresh, write_start, &seg))
         /* A run that begins where a write begins: as likely a frame boundary as a
          * direction's first captured byte. */
         need = MIN(need, WS_FIRST_BOUNDARY_SCORE);
@@ -373,7 +380,7 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     }
     /* The segment that decides is decoded now, unless its own direction has not earned
      * enough to be trusted (see ws_accept()). */
-    if ((first || (write_start && fresh && !seg.skip_lead && !seg.skip_header && !seg.skip_payload)) && !d->run) {
+    if ((first || ws_run_at_write_start(fresh, write_start, &seg)) && !d->run) {
         /* The direction's first captured bytes, or the start of a write (ws_note_write):
          * most likely a frame boundary. */
         d->run = wmem_new0(wmem_file_scope(), ws_run_t);

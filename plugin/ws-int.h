@@ -119,8 +119,8 @@ typedef struct {
     guint8 head_state;      /* where its last piece left off (wsc_http_head_feed) */
     int hunt_score;         /* the evidence of its own the direction's run needs */
     /* TCP writes (first pass, segments the heuristic saw): the sequence number after the
-     * last segment that ended a write (PSH, shorter than the largest segment so far), and
-     * the largest segment. A segment that starts there starts a write. */
+     * last segment that ended a write (PSH, and shorter than the largest segment so far or
+     * the first seen), and the largest segment. A segment that starts there starts a write. */
     guint32 write_end_seq;
     gboolean write_end_known;
     guint max_seg;

@@ -229,7 +229,7 @@ gboolean ws_tcp_seq(packet_info *pinfo, void *data, guint32 *seq)
 /* Whether the packet's TCP segment carried PSH (a sender's write ends there). */
 gboolean ws_tcp_psh(packet_info *pinfo)
 {
-    return ws_flags_num == pinfo->num && (ws_flags & 0x008) != 0;
+    return ws_flags_num == pinfo->num && (ws_flags & TH_PUSH) != 0;
 }
 
 /*

@@ -166,6 +166,13 @@ static uint32_t frame_sig(const uint8_t *p, uint64_t total)
     return sig_end(sig_feed(sig_begin(total), &count, p, total < SIG_BYTES ? (size_t)total : SIG_BYTES));
 }
 
+/* Starts the signature of a frame that goes on past its segment, with its header. */
+static void open_sig_start(wsc_heur_dir *d, const wsc_frame_header *h)
+{
+    d->open_count = 0;
+    d->open_sig = sig_feed(sig_begin(wsc_frame_total_len(h)), &d->open_count, d->hdr, h->header_len);
+}
+
 /* Whether a payload of 4 bytes or more unmasks to one byte value throughout (as far as
  * FILLER_CHECK bytes). */
 static int payload_is_filler(const uint8_t *p, size_t n, const wsc_frame_header *h)
@@ -526,8 +533,7 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             *points += boundary_points(d, &h, evidence);
         d->owed = h.payload_len;
         d->payload_pos = 0;
-        d->open_count = 0;
-        d->open_sig = sig_feed(sig_begin(wsc_frame_total_len(&h)), &d->open_count, d->hdr, h.header_len);
+        open_sig_start(d, &h);
         wsc_utf8_init(&d->text);
         d->text_seen = 0;
         d->text_nul = 0;
@@ -597,7 +603,7 @@ static size_t finish_open_frame(wsc_heur_dir *d, const uint8_t *buf, size_t len,
             int same = sig == d->last_sig;
             d->last_sig = sig;
             if (same) {
-                /* nothing */
+                /* a repeat: no points, and none for the header after it */
             } else if (h.opcode != WSC_OP_CONTINUATION && h.payload_len > 0 &&
                 (is_plain_text(&h) ? text_checked && !d->text_nul : d->open_segments == 0 || ext_fit)) {
                 *points += 1;
@@ -851,8 +857,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
                 if (wsc_frame_parse_header(d->hdr, d->hdr_have, &h, NULL) > 0) {
                     size_t seen = (size_t)out->scan.tail_payload_seen;
                     d->owed = h.payload_len - seen;
-                    d->open_count = 0;
-                    d->open_sig = sig_feed(sig_begin(wsc_frame_total_len(&h)), &d->open_count, d->hdr, h.header_len);
+                    open_sig_start(d, &h);
                     d->open_sig = sig_feed(d->open_sig, &d->open_count, buf + len - seen, seen);
                     /* Its text so far, for the check of the rest. */
                     d->payload_pos = 0;
