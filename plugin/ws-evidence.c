@@ -289,7 +289,10 @@ static void ws_accept(ws_conv_t *st, packet_info *pinfo, int score)
      * the one with less evidence began inside a frame (a payload byte read as a header).
      * It is not followed on; its boundaries are looked for with the other's masking
      * known, the stronger direction being settled first. */
-    if (st->heur.dir[0].masked >= 0 && st->heur.dir[0].masked == st->heur.dir[1].masked)
+    if (st->heur.dir[0].masked >= 0 && st->heur.dir[0].masked == st->heur.dir[1].masked &&
+        !wsc_heur_conv_unmasked_both(&st->heur))
+        /* (A client that does not mask, joined to its server by a ping/pong echo or a
+         * close each way, is not such a case.) */
         weak = st->heur.dir[0].score < st->heur.dir[1].score ? 0 : 1;
     for (n = 0; n < 2; n++) {
         int i = weak == 0 ? 1 - n : n;
@@ -334,6 +337,7 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     st->fed_num = pinfo->num;
     st->fed_raw = raw;
     st->fed_verdict = WSC_SEG_REJECT;
+    st->fed_whole = FALSE;
     if (caplen == 0)
         return WSC_SEG_REJECT;
     first = have_seq && !d->seq_known;
@@ -371,6 +375,8 @@ int ws_heur_feed(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, gboolean have
     v = wsc_heur_conv_feed(&st->heur, dir, tvb_get_ptr(tvb, 0, caplen), caplen,
                            caplen == tvb_reported_length(tvb), (int)ws_pref_claim_score, &seg);
     st->fed_verdict = v;
+    st->fed_whole = v != WSC_SEG_REJECT && seg.scan.frames > 0 && (seg.scan.evidence & WSC_EV_EXACT_FIT) &&
+                    !seg.skip_header && !seg.skip_payload && !seg.skip_lead && !seg.scan.tail_header_len;
     if (v == WSC_SEG_REJECT) {
         ws_feed_apply(tvb, pinfo, st, dir, &seg, FALSE, have_seq, seq);
         /* A conversation that never looked like frames at all is not worth scanning forever. */

@@ -6,8 +6,9 @@
  * core's wsc_http101_parse); an Upgrade request in pieces on a port HTTP does not own,
  * gathered until it is whole (ws_gather_request), with the pieces HTTP's heuristic
  * would misread held meanwhile (ws_request_piece_for_http), then the server's answer
- * awaited (ws_await_101); how the request's pieces and the late 101 are shown. The
- * entry points that call these are in ws-detect.c.
+ * awaited (ws_await_101); how the request's pieces and the late 101 are shown. Also
+ * a segment of frames whose payload HTTP's heuristic would take, held from it before the
+ * decision (ws_frames_for_http). The entry points that call these are in ws-detect.c.
  */
 #include <wireshark.h>
 #include <epan/packet.h>
@@ -221,18 +222,38 @@ void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir
  * frame after it would be lost; it is held here until the request is whole
  * (ws_gather_request decides: ours, or handed to HTTP from its first piece).
  */
-gboolean ws_request_piece_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st)
+/* HTTP's heuristic (Wireshark 4.0's dissect_http_heur_tcp) takes a segment whose first line
+ * ends in "HTTP/1.x" or begins with "HTTP/1." (and then owns the conversation). */
+static gboolean ws_http_heur_would_take(tvbuff_t *tvb)
 {
     gint next, linelen;
 
-    if (!st->req || st->req_whole || st->req_failed || st->req_len > WSC_HTTP_MAX_HEADER ||
-        st->req_first == pinfo->num || ws_direction(st, pinfo) != st->req_first_dir)
-        return FALSE;
     linelen = tvb_find_line_end(tvb, 0, -1, &next, TRUE);
     if (linelen < 0 || linelen == 8)
         return FALSE;
     return (linelen > 8 && tvb_strncaseeql(tvb, linelen - 8, "HTTP/1.", 7) == 0) ||
            tvb_strncaseeql(tvb, 0, "HTTP/1.", 7) == 0;
+}
+
+gboolean ws_request_piece_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st)
+{
+    if (!st->req || st->req_whole || st->req_failed || st->req_len > WSC_HTTP_MAX_HEADER ||
+        st->req_first == pinfo->num || ws_direction(st, pinfo) != st->req_first_dir)
+        return FALSE;
+    return ws_http_heur_would_take(tvb);
+}
+
+/*
+ * First pass, undecided conversation: a segment that is whole frames from its first byte
+ * to its last (the heuristic found it plausible) but whose payload's first line ends in
+ * "HTTP/1.x", an HTTP request carried in a binary frame (a tunnel such as wstunnel). HTTP's
+ * heuristic would take it, own the conversation and keep every later frame from us; it is
+ * held here instead (a frame header is never the start of an HTTP message). Decoded as
+ * frames on later passes if the conversation is accepted; left to HTTP if it never is.
+ */
+gboolean ws_frames_for_http(tvbuff_t *tvb, packet_info *pinfo _U_, const ws_conv_t *st)
+{
+    return st->fed_verdict == WSC_SEG_PLAUSIBLE && st->fed_whole && ws_http_heur_would_take(tvb);
 }
 
 /*

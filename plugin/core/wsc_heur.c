@@ -166,6 +166,22 @@ static uint32_t frame_sig(const uint8_t *p, uint64_t total)
     return sig_end(sig_feed(sig_begin(total), &count, p, total < SIG_BYTES ? (size_t)total : SIG_BYTES));
 }
 
+/* The signature of a control frame's unmasked payload (n <= 125 bytes), never 0: what a
+ * pong must echo of the ping it answers (RFC 6455 5.5.3). */
+static uint32_t ctl_sig(const uint8_t *p, size_t n, const wsc_frame_header *h)
+{
+    uint8_t b[WSC_MAX_CONTROL_PAYLOAD];
+    uint32_t count = 0;
+
+    if (n > sizeof(b))
+        return 0;
+    if (h->masked)
+        wsc_unmask(b, p, n, h->mask_key, 0);
+    else
+        memcpy(b, p, n);
+    return sig_end(sig_feed(sig_begin(n), &count, b, n));
+}
+
 /* Starts the signature of a frame that goes on past its segment, with its header. */
 static void open_sig_start(wsc_heur_dir *d, const wsc_frame_header *h)
 {
@@ -333,6 +349,8 @@ void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int i
                 r->reject |= WSC_R_BAD_CLOSE;
                 return;
             }
+            if (whole && visible >= 2)
+                r->close_code = 1;
             if (whole && close_code_points(payload, visible, &h)) {
                 /* Only a whole close frame: the first bytes of a longer one are a
                  * valid code one time in 30 by chance. */
@@ -345,6 +363,13 @@ void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int i
         case WSC_OP_PING:
         case WSC_OP_PONG:
             r->evidence |= WSC_EV_CONTROL;
+            if (whole) {
+                uint32_t cs = ctl_sig(payload, visible, &h);
+                if (h.opcode == WSC_OP_PING)
+                    r->ping_sig = cs;
+                else
+                    r->pong_sig = cs;
+            }
             break;
         default:
             break;
@@ -410,13 +435,57 @@ void wsc_heur_conv_expect_mask(wsc_heur_conv *c, int dir, int masked)
         d->masked = d->known_mask;
 }
 
+/* Both directions have shown frames, all unmasked. */
+static int unmasked_alike(const wsc_heur_conv *c)
+{
+    return c->dir[0].masked == 0 && c->dir[1].masked == 0 && c->dir[0].frames > 0 && c->dir[1].frames > 0;
+}
+
+int wsc_heur_conv_unmasked_both(const wsc_heur_conv *c)
+{
+    return unmasked_alike(c) && c->dir[0].paired && c->dir[1].paired;
+}
+
+/*
+ * What joins direction d (which has just sent the frames of scan r) to the other, o: a
+ * pong whose payload is that of o's last ping (RFC 6455 5.5.3), worth WSC_HEUR_PING_PONG
+ * to each direction the first time, or a close frame with a valid code each way.
+ */
+static void pair_directions(wsc_heur_conv *c, wsc_heur_dir *d, wsc_heur_dir *o, const wsc_heur_result *r)
+{
+    if (r->pong_sig && o->ping_sig == r->pong_sig) {
+        o->ping_sig = 0;
+        c->evidence |= WSC_EV_PING_PONG;
+        if (!(d->paired & 1) || !(o->paired & 1)) {
+            d->score += WSC_HEUR_PING_PONG;
+            o->score += WSC_HEUR_PING_PONG;
+        }
+        d->paired |= 1;
+        o->paired |= 1;
+    }
+    if (r->ping_sig)
+        d->ping_sig = r->ping_sig;
+    if (r->close_code) {
+        d->close_code = 1;
+        if (o->close_code) {
+            c->evidence |= WSC_EV_CLOSE_BOTH;
+            d->paired |= 2;
+            o->paired |= 2;
+        }
+    }
+}
+
 static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
 {
     int s = c->dir[0].score + c->dir[1].score;
 
-    /* Opposite masking counts once both directions have shown some evidence of their own. */
+    /* Opposite masking counts once both directions have shown some evidence of their own,
+     * and a whole frame each: a header with an extended length whose frame goes on for
+     * thousands of segments earns a point on its own, and in random bytes (an encrypted
+     * stream of small segments) each direction holds such a frame, open for a long time,
+     * often enough for the two to coincide with their mask bits opposite. */
     if (c->dir[0].masked >= 0 && c->dir[1].masked >= 0 && c->dir[0].masked != c->dir[1].masked &&
-        c->dir[0].score > 0 && c->dir[1].score > 0) {
+        c->dir[0].score > 0 && c->dir[1].score > 0 && c->dir[0].frames > 0 && c->dir[1].frames > 0) {
         s += WSC_HEUR_OPPOSITE_MASKS;
         *evidence |= WSC_EV_OPPOSITE_MASKS;
     }
@@ -818,8 +887,10 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
             if (!used && c->accepted)
                 used = hunt_open(d, buf, len, out);
         }
-        if (!out->scan.reject && o->masked >= 0 && out->scan.masked >= 0 && o->masked == out->scan.masked &&
-            (d->frames + out->scan.frames) > 0 && o->frames > 0)
+        /* Both directions masked: one of them began inside a frame. Both unmasked: the
+         * same, or a client that does not mask (accepted only when paired, below). */
+        if (!out->scan.reject && o->masked == 1 && out->scan.masked == 1 && (d->frames + out->scan.frames) > 0 &&
+            o->frames > 0)
             out->scan.reject |= WSC_R_SAME_MASKS;
         if (out->scan.reject) {
             dir_reset(d);
@@ -849,6 +920,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         if (out->scan.last_sig)
             d->last_sig = out->scan.last_sig;
         c->evidence |= out->scan.evidence;
+        pair_directions(c, d, o, &out->scan);
         if (out->scan.tail_header_len) {
             memcpy(d->hdr, out->scan.tail_header, out->scan.tail_header_len);
             d->hdr_have = out->scan.tail_header_len;
@@ -884,6 +956,9 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
     out->score = conv_score(c, &evidence);
     c->evidence |= evidence;
     out->verdict = out->score >= accept_score ? WSC_SEG_ACCEPT : WSC_SEG_PLAUSIBLE;
+    if (out->verdict == WSC_SEG_ACCEPT && unmasked_alike(c) && !wsc_heur_conv_unmasked_both(c))
+        /* Neither direction masks, and nothing yet joins them. */
+        out->verdict = WSC_SEG_PLAUSIBLE;
     if (out->verdict == WSC_SEG_ACCEPT)
         c->accepted = 1;
     return out->verdict;
@@ -899,6 +974,8 @@ void wsc_heur_describe(unsigned evidence, char *out, size_t outlen)
         { WSC_EV_EXT_LEN, "minimal extended length" },
         { WSC_EV_CONTROL, "well-formed control frame" },
         { WSC_EV_OPPOSITE_MASKS, "one direction masked, the other not" },
+        { WSC_EV_PING_PONG, "a pong echoes the other side's ping" },
+        { WSC_EV_CLOSE_BOTH, "close frames both ways" },
         { WSC_EV_MASKED_TEXT, "masked text unmasks to UTF-8" },
         { WSC_EV_SEGMENTS, "consistent over several segments" },
         { WSC_EV_SPLIT_FRAME, "frame completed by a later segment" },

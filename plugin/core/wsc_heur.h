@@ -28,7 +28,9 @@ enum wsc_evidence {
     WSC_EV_MASKED_TEXT = 1u << 7,   /* masked text of 16 bytes or more unmasks to UTF-8 */
     WSC_EV_SEGMENTS = 1u << 8,      /* consistent over several segments */
     WSC_EV_SPLIT_FRAME = 1u << 9,   /* a frame begun in one segment ends exactly where a later one does */
-    WSC_EV_CHAIN_ACROSS = 1u << 10  /* a frame that went on over segments is followed by a valid header */
+    WSC_EV_CHAIN_ACROSS = 1u << 10, /* a frame that went on over segments is followed by a valid header */
+    WSC_EV_PING_PONG = 1u << 11,    /* a pong echoes a ping of the other direction */
+    WSC_EV_CLOSE_BOTH = 1u << 12    /* close frames with valid codes in both directions */
 };
 
 /* Reasons to reject (the segment is not a run of WebSocket frames). */
@@ -60,6 +62,9 @@ typedef struct wsc_heur_result {
     uint64_t tail_payload_seen; /* payload bytes of it in the segment (header complete) */
     uint32_t last_sig;      /* signature of the last whole frame (wsc_heur_scan_prev), 0: none */
     unsigned repeats;       /* whole frames that earned nothing as repeats or filler */
+    uint32_t ping_sig;      /* signature of the unmasked payload of the last whole ping, 0: none */
+    uint32_t pong_sig;      /* the same of the last whole pong */
+    int close_code;         /* a whole close frame with a valid code */
 } wsc_heur_result;
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
@@ -126,6 +131,9 @@ typedef struct wsc_heur_dir {
                                 right after it, and one found there is evidence */
     uint64_t hunted;         /* bytes searched for a boundary inside a segment (hunt_inside) since the
                                 direction's start or its last gap; kept across rejections */
+    uint32_t ping_sig;       /* its last ping's payload signature, until the other direction echoes it */
+    int close_code;          /* it sent a close frame with a valid code */
+    int paired;              /* a ping/pong echo or a close in each direction joins it to the other */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {
@@ -144,6 +152,8 @@ enum wsc_seg_verdict {
 
 /* Evidence points for both directions masked the opposite way. */
 #define WSC_HEUR_OPPOSITE_MASKS 4
+/* Evidence points, to each direction, for a pong that echoes the other direction's ping. */
+#define WSC_HEUR_PING_PONG 2
 
 typedef struct wsc_heur_seg {
     int verdict;             /* enum wsc_seg_verdict */
@@ -185,9 +195,19 @@ void wsc_heur_conv_expect_mask(wsc_heur_conv *c, int dir, int masked);
  * Feeds the next segment of direction dir (0 or 1). exact: the segment's bytes are
  * all there (not cut by the snapshot length). accept_score: points at which the
  * conversation is accepted. Returns the verdict (also in out->verdict).
+ *
+ * Both directions masked is never WebSocket (WSC_R_SAME_MASKS). Both unmasked breaks
+ * RFC 6455 5.1 as well, but some clients do it (tunnels, test tools): such a
+ * conversation is accepted only once its directions are joined by an exchange that
+ * only WebSocket peers make, a pong echoing the other side's ping or a close frame
+ * with a valid code each way (wsc_heur_conv_unmasked_both).
  */
 int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len, int exact, int accept_score,
                        wsc_heur_seg *out);
+
+/* Both directions have sent unmasked frames and are joined by a ping/pong echo or a close
+ * each way: a client that does not mask (see wsc_heur_conv_feed). */
+int wsc_heur_conv_unmasked_both(const wsc_heur_conv *c);
 
 /* Writes a short human-readable list of the evidence bits into out (always NUL-terminated). */
 void wsc_heur_describe(unsigned evidence, char *out, size_t outlen);

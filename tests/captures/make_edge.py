@@ -219,9 +219,33 @@ def deflate_frame():
             "(RSV1 on each), then a message that refers back to them")
 
 
+def unmasked_client():
+    """A client that does not mask (RFC 6455 5.1 says it must; wstunnel's and some test
+    tools' do not), tunnelling HTTP: its first frame's payload is an HTTP request, so the
+    segment's first line ends in "HTTP/1.1" (Wireshark's HTTP heuristic takes such a
+    segment and the whole conversation). A ping/pong echo and a close each way join the
+    two unmasked directions. No HTTP Upgrade in the capture."""
+    r = Recorder("edge-unmasked-client", 8888)
+    req = b"GET /status HTTP/1.1\r\nHost: intranet.example\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 64\r\n\r\n" +
+            b"all services up; 3 workers; queue empty; last deploy 2023-11-14\n")
+
+    def u(op, payload):
+        return (op, payload, frame(op, payload))
+    r.send("c", [u(BINARY, req)])
+    r.send("s", [u(BINARY, resp)])
+    r.send("c", [u(PING, b"keepalive")])
+    r.send("s", [u(PONG, b"keepalive")])
+    r.send("c", [u(TEXT, b"bye")])
+    r.send("c", [u(CLOSE, b"\x03\xe8")])
+    r.send("s", [u(CLOSE, b"\x03\xe8")])
+    r.write("unmasked client frames carrying HTTP, a ping/pong echo, a close each way, no Upgrade")
+
+
 if __name__ == "__main__":
     deflate_frame()
     messages()
     segmentation()
     oversize()
     protocol_errors()
+    unmasked_client()

@@ -105,3 +105,27 @@ def test_segment_that_completes_a_frame_and_holds_another(tshark):
                          extra=["-Y", "ws.opcode == 9 && ws.payload == 61:66:74:65:72"])
     assert rows == [["Binary [FIN] [MASKED] len=200, Ping [FIN] [MASKED] len=5",
                      bytes(range(200)).hex() + "\x1f" + b"after".hex()]]
+
+
+@pytest.mark.parametrize("extra", [(), ("-2",)], ids=["one-pass", "two-pass"])
+def test_unmasked_client_tunnelling_http(tshark, extra):
+    """A client that does not mask, whose first frame carries an HTTP request: Wireshark's
+    HTTP heuristic takes any segment whose first line ends in "HTTP/1.1" and then keeps
+    the conversation (before 2026-12-08 no packet of it reached the plugin; and both
+    directions unmasked was a rejection). The plugin holds that segment and accepts the
+    conversation at the pong that echoes the client's ping: two passes show every message,
+    one pass those from the pong on; HTTP never has a packet of it."""
+    truth = load_truth("edge-unmasked-client.truth.json")
+    got = recover(tshark, "edge-unmasked-client.pcap", truth["port"], extra)
+    want = expected(truth)
+    if extra:
+        assert digest(got) == want
+    else:
+        # (c2s: request, ping, text, close; s2c: answer, pong, close)
+        assert digest(got) == {"c2s": want["c2s"][2:], "s2c": want["s2c"][1:]}
+        rows = tshark.fields("edge-unmasked-client.pcap", ["frame.number", "_ws.col.Info"], extra=["-Y", "ws"])
+        assert rows[0] == ["4", "Undecided: frames whose payload HTTP would take"]
+    protocols = tshark.fields("edge-unmasked-client.pcap", ["frame.protocols"], extra=extra)
+    assert not any("http" in r[0].split(":") for r in protocols)
+    evidence = tshark.fields("edge-unmasked-client.pcap", ["ws.heur.evidence"], extra=("-2", "-Y", "ws.heur.evidence"))
+    assert evidence and "a pong echoes the other side's ping" in evidence[0][0]

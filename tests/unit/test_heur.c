@@ -416,6 +416,83 @@ static void test_conv_same_masks_rejected(void)
     g_assert_false(c.accepted);
 }
 
+/* A client that does not mask (wstunnel, test tools): both directions unmasked is taken
+ * only when an exchange joins them, a close with a valid code each way... */
+static void test_conv_unmasked_client_closes_both_ways(void)
+{
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    char t[8];
+    int i;
+    wsc_heur_conv_init(&c);
+    for (i = 0; i < 6; i++) {
+        /* Texts both ways: points, but no acceptance while nothing joins them. */
+        g_snprintf(t, sizeof(t), "text %d", i);
+        g_assert_cmpint(feed(&c, i & 1, (const uint8_t[]){ 0x81, 0x06, (uint8_t)t[0], (uint8_t)t[1], (uint8_t)t[2],
+                                                          (uint8_t)t[3], (uint8_t)t[4], (uint8_t)t[5] }, 8, &seg),
+                        ==, WSC_SEG_PLAUSIBLE);
+    }
+    g_assert_cmpint(seg.score, >=, 6);
+    g_assert_false(wsc_heur_conv_unmasked_both(&c));
+    g_assert_cmpint(feed(&c, 0, "\x88\x02\x03\xe8", 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(feed(&c, 1, "\x88\x02\x03\xe8", 4, &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_true(c.evidence & WSC_EV_CLOSE_BOTH);
+    g_assert_true(wsc_heur_conv_unmasked_both(&c));
+}
+
+/* ...or a pong that echoes the other side's ping, which earns points to each side (masked
+ * or not: the payloads compare unmasked); a pong with other bytes earns nothing. */
+static void test_conv_ping_pong_echo(void)
+{
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    static const uint8_t key[4] = { 0x11, 0x22, 0x33, 0x44 };
+    uint8_t ping[6 + 4];
+    int i;
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, (const uint8_t *)"\x89\x00", 2, 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x8a\x01x", 3, 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_false(c.evidence & WSC_EV_PING_PONG);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x81\x05\"who\"", 7, 1, 4, &seg), ==,
+                    WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x8a\x00", 2, 1, 4, &seg), ==, WSC_SEG_ACCEPT);
+    g_assert_true(c.evidence & WSC_EV_PING_PONG);
+    g_assert_cmpint(c.dir[0].score, ==, WSC_HEUR_PING_PONG);
+
+    /* A masked ping, its pong unmasked. */
+    wsc_heur_conv_init(&c);
+    ping[0] = 0x89;
+    ping[1] = 0x84;
+    memcpy(ping + 2, key, 4);
+    for (i = 0; i < 4; i++)
+        ping[6 + i] = (uint8_t)("abcd"[i] ^ key[i]);
+    wsc_heur_conv_feed(&c, 0, ping, sizeof(ping), 1, 100, &seg);
+    wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x8a\x04" "abce", 6, 1, 100, &seg);
+    g_assert_false(c.evidence & WSC_EV_PING_PONG);
+    wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x8a\x04" "abcd", 6, 1, 100, &seg);
+    g_assert_true(c.evidence & WSC_EV_PING_PONG);
+}
+
+/* An encrypted stream of small segments (SSH on port 2299 in a public capture): each
+ * direction now and then begins with a header whose 16-bit length opens a frame that goes
+ * on for a thousand segments. Two such open frames, masked the opposite way, are no
+ * conversation: the masking counts only once each direction has shown a whole frame. */
+static void test_conv_open_frames_opposite_masks_not_enough(void)
+{
+    uint8_t a[36], b[36];
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    memset(a, 0x5a, sizeof(a));
+    memset(b, 0xa5, sizeof(b));
+    memcpy(a, "\xc1\xfe\xb2\x96\x37\x85\x32\x89", 8);
+    memcpy(b, "\x42\x7e\xa6\x6c", 4);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, a, sizeof(a), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, b, sizeof(b), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_false(c.evidence & WSC_EV_OPPOSITE_MASKS);
+    g_assert_cmpint(seg.score, <, 4);
+}
+
 static void test_conv_frame_across_segments(void)
 {
     /* A 300-byte unmasked binary frame over three segments, then a text frame. */
@@ -774,6 +851,9 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/conv/seed", test_conv_seed);
     g_test_add_func("/core/heur/conv/server_text_needs_more", test_conv_server_text_needs_more);
     g_test_add_func("/core/heur/conv/same_masks", test_conv_same_masks_rejected);
+    g_test_add_func("/core/heur/conv/unmasked_client_closes", test_conv_unmasked_client_closes_both_ways);
+    g_test_add_func("/core/heur/conv/ping_pong_echo", test_conv_ping_pong_echo);
+    g_test_add_func("/core/heur/conv/open_frames_opposite_masks", test_conv_open_frames_opposite_masks_not_enough);
     g_test_add_func("/core/heur/conv/frame_across_segments", test_conv_frame_across_segments);
     g_test_add_func("/core/heur/conv/header_across_segments", test_conv_header_across_segments);
     g_test_add_func("/core/heur/conv/reject_drops_evidence", test_conv_reject_drops_evidence);
