@@ -174,6 +174,18 @@ size_t wsc_http_head_rest(const uint8_t *p, size_t n)
     uint8_t state = WSC_HEAD_LINE_START;
     long r;
 
+    if (n > 0 && p[0] == '\n') {
+        /* The LF of a CRLF whose CR was the last byte HTTP read (the head in pieces, TCP's
+         * reassembly off: fuzz_dissect's finding 20). It ends a header line when more
+         * lines follow to the empty one, else the head itself. 0x0a is no frame's first
+         * byte (a pong without FIN). */
+        if (n > 1 && head_rest_first(p[1])) {
+            r = wsc_http_head_feed(&state, p + 1, n - 1 < WSC_HTTP_MAX_HEADER ? n - 1 : WSC_HTTP_MAX_HEADER);
+            if (r > 0)
+                return (size_t)r + 1;
+        }
+        return 1;
+    }
     if (n == 0 || !head_rest_first(p[0]))
         return 0;
     r = wsc_http_head_feed(&state, p, n < WSC_HTTP_MAX_HEADER ? n : WSC_HTTP_MAX_HEADER);

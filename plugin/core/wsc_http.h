@@ -66,7 +66,9 @@ long wsc_http_header_end(const uint8_t *p, size_t n);
  * without it (0x00-0x0f, or 0x41/0x42 and the like only with a negotiated RSV1, whose
  * compressed bytes would have to be all text up to a CRLF CRLF). Its length, or 0 when
  * not such a block or the empty line is not within p (nor within WSC_HTTP_MAX_HEADER
- * bytes). "\r\n" alone is an empty line: 2.
+ * bytes). "\r\n" alone is an empty line: 2. A first byte LF completes a CRLF whose CR
+ * HTTP read: with such lines after it up to the empty one, all of them; else the LF
+ * alone (1), the end of the head (0x0a is a pong without FIN, never a frame's first byte).
  */
 size_t wsc_http_head_rest(const uint8_t *p, size_t n);
 

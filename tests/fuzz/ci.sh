@@ -25,9 +25,7 @@ declare -A runs=([frame]=2000000 [mask]=1000000 [utf8]=150000 [heur]=20000 [infl
 for h in frame mask utf8 heur inflate http socketio mqtt dissect; do
     secs=60 extra=() env=()
     if [ "$h" = dissect ]; then
-        # finding 20 (open, docs/robustness.md) is counted here, not fatal: fuzz_dissect's
-        # run is not quite the same on every machine, and meets it now and then
-        secs=180 extra=(-detect_leaks=0) env=(WS_FUZZ_HANDSHAKE_COUNT=1)
+        secs=180 extra=(-detect_leaks=0)
     fi
     # The same run on every machine: a fixed seed, the corpus in a folder of the same name,
     # no reloading of it on a timer, and no address randomisation (libFuzzer hashes the

@@ -129,7 +129,6 @@ static int proto_tls_id = -1;
 static int proto_builtin_ws_id = -1;
 int strict;
 unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
-unsigned long n_handshake_off;
 static size_t mem_peak, mem_peak_size;
 static long long mem_kept; /* bytes still held after epan_free, summed over the sessions */
 #define SESSION_MEM_MAX (256u * 1024u * 1024u) /* a session holding more is closed early */
@@ -238,11 +237,10 @@ static void report(void)
             "first frame was off it (no handshake) %lu, left it later %lu; packets with frames in the first pass "
             "that libwireshark did not hand to the plugin in the second %lu, that TCP reassembled or HTTP read otherwise in the second %lu; inputs whose client wrote after its request before the 101 %lu; bytes kept after closing, all sessions %lld; "
             "most memory held by one input %zu bytes (an input of %zu), by one session %lld; other dissectors' bugs %lu; "
-            "preferences set %lu times, applied %lu; frames off the chain of a handshake conversation, counted "
-            "(WS_FUZZ_HANDSHAKE_COUNT) %lu\n",
+            "preferences set %lu times, applied %lu\n",
             n_inputs, n_sessions, recycle_every == ULONG_MAX ? 0 : recycle_every, n_recycled_on_memory, SESSION_MEM_MAX >> 20, n_frames_checked,
             n_unsynced, n_resynced, n_pass2_silent, n_tcp_differs, n_early_frames, mem_kept, mem_peak, mem_peak_size,
-            sessions_peak, n_wireshark_bugs, n_prefs_set, n_prefs_applied, n_handshake_off);
+            sessions_peak, n_wireshark_bugs, n_prefs_set, n_prefs_applied);
 }
 
 static void init_once(const char *arg0)

@@ -35,9 +35,6 @@ extern uint32_t stream_len[2], stream_gap[2]; /* stream_gap: offset of the first
 extern int proto_ws_id, hf_opcode, hf_payload, hf_evidence, proto_http_id, proto_malformed_id;
 extern int by_handshake, strict;
 extern unsigned long n_inputs, n_unsynced, n_resynced, n_frames_checked, n_pass2_silent;
-/* frames off the chain of a handshake conversation, counted instead of fatal with
- * WS_FUZZ_HANDSHAKE_COUNT=1 (open finding 20, docs/robustness.md) */
-extern unsigned long n_handshake_off;
 extern unsigned long n_wireshark_bugs; /* "Dissector bug" items of other dissectors */
 extern shown_t shown[2][MAX_FRAMES];
 extern uint32_t nshown[2];
