@@ -44,7 +44,8 @@ enum wsc_reject {
     /* (1u << 6 was a cut frame with a 7-bit length: now followed, not rejected) */
     WSC_R_SEQUENCE = 1u << 7,       /* continuation without a message, or a data frame inside one (RFC 6455 5.4) */
     WSC_R_SAME_MASKS = 1u << 8,     /* both directions masked, or both unmasked (RFC 6455 5.1) */
-    WSC_R_HUGE_LEN = 1u << 9        /* a 64-bit length of WSC_HEUR_HUGE_LEN or more */
+    WSC_R_HUGE_LEN = 1u << 9,       /* a 64-bit length of WSC_HEUR_HUGE_LEN or more */
+    WSC_R_AFTER_CLOSE = 1u << 10    /* a frame after a close frame of the same direction (RFC 6455 5.5.1) */
 };
 
 typedef struct wsc_heur_result {
@@ -65,6 +66,7 @@ typedef struct wsc_heur_result {
     uint32_t ping_sig;      /* signature of the unmasked payload of the last whole ping, 0: none */
     uint32_t pong_sig;      /* the same of the last whole pong */
     int close_code;         /* a whole close frame with a valid code */
+    int closed;             /* a close frame's header (whole frame or cut) is the run's last */
 } wsc_heur_result;
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
@@ -133,6 +135,7 @@ typedef struct wsc_heur_dir {
                                 direction's start or its last gap; kept across rejections */
     uint32_t ping_sig;       /* its last ping's payload signature, until the other direction echoes it */
     int close_code;          /* it sent a close frame with a valid code */
+    int closed;              /* its run holds a close frame: nothing may follow it */
     int paired;              /* a ping/pong echo or a close in each direction joins it to the other */
 } wsc_heur_dir;
 

@@ -493,6 +493,32 @@ static void test_conv_open_frames_opposite_masks_not_enough(void)
     g_assert_cmpint(seg.score, <, 4);
 }
 
+/* RFC 6455 5.5.1: nothing follows a sender's close frame. A run in which something does is
+ * a payload's bytes read as headers (the differential test's seed 18: a masked close of
+ * 113 bytes over ten tiny segments then a ping, found in a masked text's payload). */
+static void test_nothing_after_close(void)
+{
+    static const uint8_t same_segment[] = { 0x88, 0x02, 0x03, 0xe8, 0x81, 0x02, 'h', 'i' };
+    wsc_heur_result r = scan(same_segment, sizeof(same_segment), -1);
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    g_assert_true(r.reject & WSC_R_AFTER_CLOSE);
+    r = scan(same_segment, 4, -1);
+    g_assert_cmpuint(r.reject, ==, 0);
+    g_assert_true(r.closed);
+
+    /* ...in a later segment, the close whole or cut by its segment's end */
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 0, "\x81\x05hello", 7, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(feed(&c, 0, same_segment, 4, &seg), !=, WSC_SEG_REJECT);
+    g_assert_cmpint(feed(&c, 0, "\x81\x02hi", 4, &seg), ==, WSC_SEG_REJECT);
+    g_assert_true(seg.scan.reject & WSC_R_AFTER_CLOSE);
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(feed(&c, 0, "\x81\x05hello\x88", 8, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(feed(&c, 0, "\x02\x03\xe8", 3, &seg), !=, WSC_SEG_REJECT);
+    g_assert_cmpint(feed(&c, 0, "\x89\x00", 2, &seg), ==, WSC_SEG_REJECT);
+}
+
 static void test_conv_frame_across_segments(void)
 {
     /* A 300-byte unmasked binary frame over three segments, then a text frame. */
@@ -851,6 +877,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/conv/seed", test_conv_seed);
     g_test_add_func("/core/heur/conv/server_text_needs_more", test_conv_server_text_needs_more);
     g_test_add_func("/core/heur/conv/same_masks", test_conv_same_masks_rejected);
+    g_test_add_func("/core/heur/nothing_after_close", test_nothing_after_close);
     g_test_add_func("/core/heur/conv/unmasked_client_closes", test_conv_unmasked_client_closes_both_ways);
     g_test_add_func("/core/heur/conv/ping_pong_echo", test_conv_ping_pong_echo);
     g_test_add_func("/core/heur/conv/open_frames_opposite_masks", test_conv_open_frames_opposite_masks_not_enough);
