@@ -219,7 +219,7 @@ void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int i
                         uint32_t prev_sig, wsc_heur_result *r)
 {
     size_t off = 0;
-    unsigned informative = 0;
+    unsigned informative = 0, shaped = 0;
     uint32_t prev = prev_sig;
 
     memset(r, 0, sizeof(*r));
@@ -319,6 +319,9 @@ void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int i
             uint32_t sig = frame_sig(buf + off, total);
             r->frames++;
             r->last_sig = sig;
+            if (!h.masked && h.len7 < 126 && (h.opcode == WSC_OP_BINARY || h.opcode == WSC_OP_CONTINUATION ||
+                                               (h.opcode == WSC_OP_TEXT && (h.rsv & 0x4u))))
+                shaped++;
             /* A repeat or filler earns nothing, not even for what its payload says (its
              * payload is still checked below). */
             dull = h.payload_len > 0 && (sig == prev || payload_is_filler(payload, (size_t)h.payload_len, &h));
@@ -406,6 +409,8 @@ void wsc_heur_scan_prev(const uint8_t *buf, size_t len, int expect_masked, int i
     }
     if (r->frames >= 2)
         r->evidence |= WSC_EV_CHAIN;
+    r->shape_only = r->frames > 0 && shaped == r->frames && !r->tail_header_len &&
+                    !(r->evidence & ~(unsigned)(WSC_EV_EXACT_FIT | WSC_EV_CHAIN));
 }
 
 void wsc_heur_describe(unsigned evidence, char *out, size_t outlen)

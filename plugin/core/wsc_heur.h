@@ -67,6 +67,9 @@ typedef struct wsc_heur_result {
     uint32_t pong_sig;      /* the same of the last whole pong */
     int close_code;         /* a whole close frame with a valid code */
     int closed;             /* a close frame's header (whole frame or cut) is the run's last */
+    int shape_only;         /* its points come only from the shape of unmasked data frames with 7-bit
+                               lengths that fit (a type byte and a length: what many protocols'
+                               records look like; WSC_HEUR_SHAPE_MAX) */
 } wsc_heur_result;
 
 /* Frames examined per call at most; a longer run of valid frames is evidence enough. */
@@ -137,11 +140,13 @@ typedef struct wsc_heur_dir {
     int close_code;          /* it sent a close frame with a valid code */
     int closed;              /* its run holds a close frame: nothing may follow it */
     int paired;              /* a ping/pong echo or a close in each direction joins it to the other */
+    int shape_points;        /* points its shape-only segments earned (wsc_heur_result.shape_only) */
 } wsc_heur_dir;
 
 typedef struct wsc_heur_conv {
     wsc_heur_dir dir[2];
     unsigned evidence;       /* union of the evidence bits of the current run */
+    uint32_t rejected[2];    /* segments of each direction rejected so far (never forgotten) */
     int accepted;            /* an ACCEPT verdict was given, or the caller knows the conversation is
                                 WebSocket: boundaries are then looked for inside segments without
                                 the budget (WSC_HUNT_BUDGET) that bounds the cost for other traffic */
@@ -155,6 +160,12 @@ enum wsc_seg_verdict {
 
 /* Evidence points for both directions masked the opposite way. */
 #define WSC_HEUR_OPPOSITE_MASKS 4
+/* What a direction's shape-only segments (wsc_heur_result.shape_only) may add to its points
+ * at most while the other direction sends only bytes that are no frames: MQTT's SUBSCRIBE
+ * (0x82, a remaining length that fits its segment) is an unmasked binary frame, and two of
+ * them made a conversation on port 1883 WebSocket (a public Suricata test trace that lacks
+ * its CONNECT; the broker's SUBACKs are no frames). */
+#define WSC_HEUR_SHAPE_MAX 2
 /* Evidence points, to each direction, for a pong that echoes the other direction's ping. */
 #define WSC_HEUR_PING_PONG 2
 

@@ -101,9 +101,25 @@ static void pair_directions(wsc_heur_conv *c, wsc_heur_dir *d, wsc_heur_dir *o, 
     }
 }
 
+/*
+ * The points of a direction whose evidence is only the shape of its frames (a type byte and
+ * a length that fits, wsc_heur_result.shape_only) beyond WSC_HEUR_SHAPE_MAX, while the other
+ * direction has sent bytes that are no frames and nothing that is: a protocol of such
+ * records talking to a peer that is not WebSocket either (MQTT's SUBSCRIBE answered by its
+ * SUBACK, 0x90: RSV1 on a continuation). They do not count then.
+ */
+static int shape_excess(const wsc_heur_conv *c, int i)
+{
+    const wsc_heur_dir *d = &c->dir[i], *o = &c->dir[i ^ 1];
+
+    if (c->rejected[i ^ 1] == 0 || o->frames > 0 || d->shape_points <= WSC_HEUR_SHAPE_MAX)
+        return 0;
+    return d->shape_points - WSC_HEUR_SHAPE_MAX;
+}
+
 static int conv_score(const wsc_heur_conv *c, unsigned *evidence)
 {
-    int s = c->dir[0].score + c->dir[1].score;
+    int s = c->dir[0].score + c->dir[1].score - shape_excess(c, 0) - shape_excess(c, 1);
 
     /* Opposite masking counts once both directions have shown some evidence of their own,
      * and a whole frame each: a header with an extended length whose frame goes on for
@@ -492,6 +508,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
     memset(out, 0, sizeof(*out));
     used = finish_open_frame(d, buf, len, out, &open_points, &open_evidence);
     if (used == (size_t)-1) {
+        c->rejected[dir & 1]++;
         dir_reset(d);
         out->verdict = WSC_SEG_REJECT;
         return out->verdict;
@@ -509,6 +526,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         /* Bytes after the direction's close frame (RFC 6455 5.5.1): its run was no run
          * of frames. */
         out->scan.reject = WSC_R_AFTER_CLOSE;
+        c->rejected[dir & 1]++;
         dir_reset(d);
         c->evidence = 0;
         out->score = conv_score(c, &evidence);
@@ -532,6 +550,7 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
             o->frames > 0)
             out->scan.reject |= WSC_R_SAME_MASKS;
         if (out->scan.reject) {
+            c->rejected[dir & 1]++;
             dir_reset(d);
             if (out->scan.reject & WSC_R_SAME_MASKS)
                 dir_reset(o);
@@ -558,6 +577,8 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         d->in_message = out->scan.in_message;
         d->frames += out->scan.frames;
         d->score += out->scan.score;
+        if (out->scan.shape_only)
+            d->shape_points += out->scan.score;
         if (out->scan.last_sig)
             d->last_sig = out->scan.last_sig;
         c->evidence |= out->scan.evidence;

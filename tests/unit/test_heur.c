@@ -519,6 +519,37 @@ static void test_nothing_after_close(void)
     g_assert_cmpint(feed(&c, 0, "\x89\x00", 2, &seg), ==, WSC_SEG_REJECT);
 }
 
+/* MQTT without its CONNECT in the capture (a public Suricata trace, port 1883): each
+ * SUBSCRIBE (0x82, a remaining length that fits) is an unmasked binary frame that fills its
+ * segment, 2 points; the broker's SUBACKs (0x90: RSV1 on a continuation) are no frames. Two
+ * SUBSCRIBEs made 4 points. Points from such frames alone count up to WSC_HEUR_SHAPE_MAX
+ * while the other direction sends only bytes that are no frames; a server sending compressed
+ * text to a silent client (Suricata's websocket-compressed trace) is still taken. */
+static void test_conv_record_shapes_against_a_peer_that_is_not_websocket(void)
+{
+    static const uint8_t sub1[] = { 0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 'a', '/', 'b', 0x01 };
+    static const uint8_t sub2[] = { 0x82, 0x08, 0x00, 0x02, 0x00, 0x03, 'c', '/', 'd', 0x01 };
+    static const uint8_t sub3[] = { 0x82, 0x08, 0x00, 0x03, 0x00, 0x03, 'e', '/', 'f', 0x02 };
+    static const uint8_t suback[] = { 0x90, 0x03, 0x00, 0x01, 0x01 };
+    static const uint8_t z1[] = { 0xc1, 0x05, 0xf2, 0x48, 0xcd, 0xc9, 0x00 };
+    static const uint8_t z2[] = { 0xc1, 0x06, 0x52, 0x08, 0x4f, 0x2f, 0xca, 0x01 };
+    wsc_heur_conv c;
+    wsc_heur_seg seg;
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, (const uint8_t *)"\x20\x02\x00\x00", 4, 1, 4, &seg), ==,
+                    WSC_SEG_REJECT);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, sub1, sizeof(sub1), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, suback, sizeof(suback), 1, 4, &seg), ==, WSC_SEG_REJECT);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, sub2, sizeof(sub2), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 0, sub3, sizeof(sub3), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_cmpint(seg.score, ==, WSC_HEUR_SHAPE_MAX);
+
+    wsc_heur_conv_init(&c);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, z1, sizeof(z1), 1, 4, &seg), ==, WSC_SEG_PLAUSIBLE);
+    g_assert_true(seg.scan.shape_only);
+    g_assert_cmpint(wsc_heur_conv_feed(&c, 1, z2, sizeof(z2), 1, 4, &seg), ==, WSC_SEG_ACCEPT);
+}
+
 static void test_conv_frame_across_segments(void)
 {
     /* A 300-byte unmasked binary frame over three segments, then a text frame. */
@@ -878,6 +909,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/heur/conv/server_text_needs_more", test_conv_server_text_needs_more);
     g_test_add_func("/core/heur/conv/same_masks", test_conv_same_masks_rejected);
     g_test_add_func("/core/heur/nothing_after_close", test_nothing_after_close);
+    g_test_add_func("/core/heur/conv/record_shapes", test_conv_record_shapes_against_a_peer_that_is_not_websocket);
     g_test_add_func("/core/heur/conv/unmasked_client_closes", test_conv_unmasked_client_closes_both_ways);
     g_test_add_func("/core/heur/conv/ping_pong_echo", test_conv_ping_pong_echo);
     g_test_add_func("/core/heur/conv/open_frames_opposite_masks", test_conv_open_frames_opposite_masks_not_enough);
