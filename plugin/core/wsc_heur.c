@@ -62,6 +62,19 @@ int wsc_heur_text_prefix_valid(const uint8_t *p, size_t n, const wsc_frame_heade
     return nul ? 2 : 1;
 }
 
+/* A control frame's payload of n bytes as sent, unmasked into b; 0 when n is over 125. */
+static int control_payload(uint8_t b[WSC_MAX_CONTROL_PAYLOAD], const uint8_t *p, size_t n,
+                           const wsc_frame_header *h)
+{
+    if (n > WSC_MAX_CONTROL_PAYLOAD)
+        return 0;
+    if (h->masked)
+        wsc_unmask(b, p, n, h->mask_key, 0);
+    else
+        memcpy(b, p, n);
+    return 1;
+}
+
 int wsc_heur_close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header *h)
 {
     uint8_t b[WSC_MAX_CONTROL_PAYLOAD];
@@ -69,12 +82,8 @@ int wsc_heur_close_payload_ok(const uint8_t *p, size_t n, const wsc_frame_header
 
     if (n == 0)
         return 1;
-    if (n == 1 || n > sizeof(b))
+    if (n == 1 || !control_payload(b, p, n, h))
         return 0;
-    if (h->masked)
-        wsc_unmask(b, p, n, h->mask_key, 0);
-    else
-        memcpy(b, p, n);
     code = (uint16_t)((b[0] << 8) | b[1]);
     if (!wsc_close_code_valid(code))
         return 0;
@@ -86,13 +95,7 @@ int wsc_heur_close_reason_plain(const uint8_t *p, size_t n, const wsc_frame_head
 {
     uint8_t b[WSC_MAX_CONTROL_PAYLOAD];
 
-    if (n > sizeof(b))
-        return 0;
-    if (h->masked)
-        wsc_unmask(b, p, n, h->mask_key, 0);
-    else
-        memcpy(b, p, n);
-    return !wsc_heur_has_control(b + 2, n - 2);
+    return control_payload(b, p, n, h) && !wsc_heur_has_control(b + 2, n - 2);
 }
 
 /* What the whole payload of a close frame (n >= 2 bytes, code valid) earns when its
@@ -177,12 +180,8 @@ static uint32_t ctl_sig(const uint8_t *p, size_t n, const wsc_frame_header *h)
     uint8_t b[WSC_MAX_CONTROL_PAYLOAD];
     uint32_t count = 0;
 
-    if (n > sizeof(b))
+    if (!control_payload(b, p, n, h))
         return 0;
-    if (h->masked)
-        wsc_unmask(b, p, n, h->mask_key, 0);
-    else
-        memcpy(b, p, n);
     return wsc_heur_sig_end(wsc_heur_sig_feed(wsc_heur_sig_begin(n), &count, b, n));
 }
 
