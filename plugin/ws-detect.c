@@ -49,7 +49,7 @@ ws_heur_ret_t dissect_ws_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
             st->req_pieces_taken = TRUE;
             return ws_show_request_part(tvb, pinfo, tree, TRUE) > 0;
         }
-        if (!st->gave_up && ws_frames_for_http(tvb, pinfo, st))
+        if (!st->gave_up && ws_frames_for_http(tvb, st))
             return ws_show_unsynced(tvb, pinfo, tree, "Undecided: frames whose payload HTTP would take") > 0;
         return FALSE;
     }

@@ -345,7 +345,7 @@ void ws_update_port_guards(void);
 void ws_gather_request(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st, int dir);
 gboolean ws_take_late_101(tvbuff_t *tvb, packet_info *pinfo, ws_conv_t *st);
 gboolean ws_request_piece_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st);
-gboolean ws_frames_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_conv_t *st);
+gboolean ws_frames_for_http(tvbuff_t *tvb, const ws_conv_t *st);
 int ws_show_request_part(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean open);
 int ws_await_101(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ws_conv_t *st, gboolean have_seq, guint32 seq);
 gboolean ws_negotiated_deflate_frame(const char *extensions);

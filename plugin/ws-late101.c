@@ -251,7 +251,7 @@ gboolean ws_request_piece_for_http(tvbuff_t *tvb, packet_info *pinfo, const ws_c
  * held here instead (a frame header is never the start of an HTTP message). Decoded as
  * frames on later passes if the conversation is accepted; left to HTTP if it never is.
  */
-gboolean ws_frames_for_http(tvbuff_t *tvb, packet_info *pinfo _U_, const ws_conv_t *st)
+gboolean ws_frames_for_http(tvbuff_t *tvb, const ws_conv_t *st)
 {
     return st->fed_verdict == WSC_SEG_PLAUSIBLE && st->fed_whole && ws_http_heur_would_take(tvb);
 }

@@ -522,27 +522,22 @@ int wsc_heur_conv_feed(wsc_heur_conv *c, int dir, const uint8_t *buf, size_t len
         d->frames++;
         c->evidence |= open_evidence;
     }
-    if (used < len && d->closed && d->started && !d->hdr_have) {
-        /* Bytes after the direction's close frame (RFC 6455 5.5.1): its run was no run
-         * of frames. */
-        out->scan.reject = WSC_R_AFTER_CLOSE;
-        c->rejected[dir & 1]++;
-        dir_reset(d);
-        c->evidence = 0;
-        out->score = conv_score(c, &evidence);
-        out->verdict = WSC_SEG_REJECT;
-        return out->verdict;
-    }
     if (used < len) {
-        wsc_heur_scan_prev(buf + used, len - used, d->masked, d->in_message, 1, d->last_sig, &out->scan);
-        if (!exact)
-            out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
-        if (out->scan.reject && used == 0 && !d->started && exact &&
-            (c->accepted || d->hunted + len <= WSC_HUNT_BUDGET)) {
-            d->hunted += len;
-            used = hunt_inside(d, buf, len, out);
-            if (!used && c->accepted)
-                used = hunt_open(d, buf, len, out);
+        if (d->closed && d->started && !d->hdr_have) {
+            /* Bytes after the direction's close frame (RFC 6455 5.5.1): its run was no run
+             * of frames. */
+            out->scan.reject = WSC_R_AFTER_CLOSE;
+        } else {
+            wsc_heur_scan_prev(buf + used, len - used, d->masked, d->in_message, 1, d->last_sig, &out->scan);
+            if (!exact)
+                out->scan.evidence &= ~(unsigned)WSC_EV_EXACT_FIT;
+            if (out->scan.reject && used == 0 && !d->started && exact &&
+                (c->accepted || d->hunted + len <= WSC_HUNT_BUDGET)) {
+                d->hunted += len;
+                used = hunt_inside(d, buf, len, out);
+                if (!used && c->accepted)
+                    used = hunt_open(d, buf, len, out);
+            }
         }
         /* Both directions masked: one of them began inside a frame. Both unmasked: the
          * same, or a client that does not mask (accepted only when paired, below). */
